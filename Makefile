@@ -1,0 +1,55 @@
+# Ecluse — one entry point. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_DIR ?= .demo
+DEMO_ARGS ?=
+PYTEST_ARGS ?=
+# Installs are reproducible: every version is pinned in constraints.txt (`make lock`).
+INSTALL_STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt 2>/dev/null | sha1sum | cut -c1-12)
+
+.PHONY: help install demo test lint format typecheck bench lock clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip uv
+
+$(INSTALL_STAMP): $(BIN)/uv pyproject.toml constraints.txt
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e ".[dev]"
+	rm -f $(VENV)/.installed-* && touch $@
+
+install: $(INSTALL_STAMP) ## Create .venv and install Ecluse with its dev extras (pinned)
+
+demo: $(INSTALL_STAMP) ## Seed a synthetic Belgian operator in $(DEMO_DIR) and serve it
+	rm -rf $(DEMO_DIR)
+	$(BIN)/ecluse --data-dir $(DEMO_DIR) demo $(DEMO_ARGS)
+
+test: $(INSTALL_STAMP) ## Run every test (SQLite and PostgreSQL), lint and type checks
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(INSTALL_STAMP) ## ruff (lint + format check) and mypy --strict on the core
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+format: $(INSTALL_STAMP) ## Reformat and auto-fix with ruff
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+bench: $(INSTALL_STAMP) ## Run the benchmarks in bench/ (figures go to docs/benchmarks.md)
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+lock: $(BIN)/uv ## Re-pin every dependency into constraints.txt
+	$(BIN)/uv pip compile --quiet pyproject.toml --extra dev --extra spark -o constraints.txt
+
+clean: ## Remove the virtualenv, caches and the demo data directory
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

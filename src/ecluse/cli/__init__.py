@@ -1,0 +1,10 @@
+"""The ``ecluse`` command line: thin commands over the domain service functions.
+
+Each command group lives in its own ``_<group>.py`` module and is registered here.
+"""
+
+from __future__ import annotations
+
+from ecluse.cli._app import app, main
+
+__all__ = ["app", "main"]
