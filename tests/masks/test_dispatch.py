@@ -1,0 +1,75 @@
+"""``mask(field_class, value)`` masks scalars and whole records, and never raises."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ecluse.masks import mask
+from ecluse.vocabulary import FieldClass
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text() | st.dates(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@given(st.sampled_from(list(FieldClass)), JSONISH)
+def test_mask_is_total_for_every_field_class(field_class: FieldClass, value: object) -> None:
+    mask(field_class, value)
+
+
+def test_scalars_get_their_field_class_mask() -> None:
+    assert mask(FieldClass.PHONE, "+32 470 12 34 17") == "+32 4•• •• •• 17"
+    assert mask(FieldClass.IBAN, "BE71096123457034") == "BE•• •••• •••• 7034"
+    assert mask(FieldClass.BIRTH_DATE, date(1990, 1, 2)) == "1990"
+    assert mask(FieldClass.NAME, ["Jean Dupont", "Marie Claes"]) == ["J. D.", "M. C."]
+    assert mask(FieldClass.EMAIL, None) is None
+
+
+def test_records_are_masked_key_by_key_and_unknown_text_is_hidden() -> None:
+    """GIVEN a contract record with an id, descriptive fields and a free-text note
+    WHEN it is masked
+    THEN the id keeps its last four, descriptive fields stay, and the note is hidden."""
+    contract = {
+        "id": "CTR-2023-000123",
+        "product": "Electricity fixed 3y",
+        "start": date(2023, 1, 1),
+        "amount": 81.5,
+        "notes": "PLANTED-secret-note",
+        "holder": "Jean Dupont",
+        "iban": "BE71 0961 2345 7034",
+    }
+    out = mask(FieldClass.CONTRACTS, [contract])
+    assert out == [
+        {
+            "id": "•••0123",
+            "product": "Electricity fixed 3y",
+            "start": "2023-01-01",
+            "amount": 81.5,
+            "notes": "•••",
+            "holder": "J. D.",
+            "iban": "BE•• •••• •••• 7034",
+        }
+    ]
+    assert "PLANTED" not in repr(out)
+
+
+def test_supply_point_and_line_records() -> None:
+    point = {"ean": "541448820044151234", "address": "Rue Haute 5, 4000 Liège"}
+    assert mask(FieldClass.SUPPLY_POINTS, point) == {"ean": "•••• 1234", "address": "Liège"}
+    line = {"msisdn": "32470123417", "plan": "Unlimited"}
+    assert mask(FieldClass.LINES, line) == {"msisdn": "+32 4•• •• •• 17", "plan": "Unlimited"}
+    assert mask(FieldClass.SUPPLY_POINTS, "541448820044151234") == "•••• 1234"
+
+
+def test_absurd_nesting_is_hidden() -> None:
+    deep: object = "+32 470 12 34 17"
+    for _ in range(50):
+        deep = [deep]
+    assert "17" not in repr(mask(FieldClass.PHONE, deep))
