@@ -1,0 +1,55 @@
+"""Policy: who may see which field of which case, masked or in clear, decided by Cedar policies.
+
+The default policies ship in ``ecluse/policy/defaults/`` (one file per concern, readable by a
+DPO); an operator overrides or extends them with a directory (``[policy] dir`` in
+``ecluse.toml``, default ``<data-dir>/policies``). :class:`PolicyEngine` answers
+``case_view(principal, case)`` from a cache in microseconds and reloads changed files safely.
+"""
+
+from __future__ import annotations
+
+from ecluse.policy._engine import PolicyEngine, policy_dir
+from ecluse.policy._explain import Explanation, ExplanationRow, explain, format_explanation
+from ecluse.policy._model import (
+    CaseContext,
+    Decision,
+    EditRight,
+    FieldAccess,
+    PolicyChange,
+    Principal,
+    Visibility,
+)
+from ecluse.policy._schema import OPEN_STATUSES, OPERATOR, SCHEMA_TEXT
+from ecluse.policy._source import (
+    DEFAULTS_DIR,
+    PolicyBundle,
+    PolicyError,
+    PolicyFile,
+    PolicyProblem,
+    check_policies,
+)
+
+__all__ = [
+    "DEFAULTS_DIR",
+    "OPEN_STATUSES",
+    "OPERATOR",
+    "SCHEMA_TEXT",
+    "CaseContext",
+    "Decision",
+    "EditRight",
+    "Explanation",
+    "ExplanationRow",
+    "FieldAccess",
+    "PolicyBundle",
+    "PolicyChange",
+    "PolicyEngine",
+    "PolicyError",
+    "PolicyFile",
+    "PolicyProblem",
+    "Principal",
+    "Visibility",
+    "check_policies",
+    "explain",
+    "format_explanation",
+    "policy_dir",
+]

@@ -1,0 +1,182 @@
+"""Asking Cedar: one batch of requests per (person, case) shape, turned into field accesses."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+import cedarpy
+
+from ecluse.policy._model import (
+    CaseContext,
+    Decision,
+    EditRight,
+    FieldAccess,
+    Principal,
+    Visibility,
+)
+from ecluse.policy._schema import NAMESPACE
+from ecluse.policy._source import PolicyBundle
+from ecluse.vocabulary import Action, FieldClass
+
+__all__ = ["evaluate", "evaluate_view"]
+
+_PRINCIPAL = {"type": f"{NAMESPACE}::Person", "id": "principal"}
+_ACTIONS = {action: {"type": f"{NAMESPACE}::Action", "id": action.value} for action in Action}
+_FIELDS = {fc: {"type": f"{NAMESPACE}::Field", "id": fc.value} for fc in FieldClass}
+# the actions a case view asks about; edit is asked twice (before and after approval)
+_VIEW_ACTIONS = (
+    Action.VIEW_MASKED,
+    Action.VIEW_CLEAR,
+    Action.REVEAL,
+    Action.EXPORT,
+    Action.EDIT,
+    Action.APPROVE_EDIT,
+)
+
+
+def _ref(kind: str, value: str) -> dict[str, Any]:
+    return {"__entity": {"type": f"{NAMESPACE}::{kind}", "id": value}}
+
+
+def _entities(principal: Principal, case: CaseContext, fields: tuple[FieldClass, ...]) -> str:
+    entities: list[dict[str, Any]] = [
+        {
+            "uid": _PRINCIPAL,
+            "attrs": {
+                "role": _ref("Role", principal.role.value),
+                "vendor": principal.vendor,
+                "site_country": principal.site_country,
+                "team": principal.team,
+            },
+            "parents": [],
+        }
+    ]
+    for fc in fields:
+        entities.append(
+            {
+                "uid": _FIELDS[fc],
+                "attrs": {
+                    "field_class": _ref("FieldClass", fc.value),
+                    "case_type": _ref("CaseType", case.case_type.value),
+                },
+                "parents": [],
+            }
+        )
+    return json.dumps(entities)
+
+
+def _context(principal: Principal, case: CaseContext, *, edit_approved: bool) -> dict[str, Any]:
+    vendor = principal.vendor if case.requester_vendor is None else case.requester_vendor
+    return {
+        "status": _ref("CaseStatus", case.status.value),
+        "assigned_to_principal": case.assigned_to_principal,
+        "in_principal_team_queue": case.in_principal_team_queue,
+        "principal_is_requester": case.principal_is_requester,
+        "requester_vendor": vendor,
+        "edit_approved": edit_approved,
+    }
+
+
+def _decision(bundle: PolicyBundle, result: cedarpy.AuthzResult) -> Decision:
+    annotations = result.diagnostics.id_annotations_by_reason
+    ids = tuple(sorted(str(annotations.get(r, r)) for r in result.diagnostics.reasons))
+    allowed = bool(result.allowed)
+    verb = "permitted by" if allowed else "forbidden by"
+    reasons = [f"{verb} {pid}: {bundle.descriptions.get(pid, '')}".rstrip(": ") for pid in ids]
+    if not ids and not allowed:
+        reasons.append("no policy permits this (denied by default)")
+    # evaluation errors (a policy reading a missing attribute) deny; they must not go unseen
+    reasons += [f"policy error: {err}" for err in result.diagnostics.errors]
+    return Decision(allowed, ids, tuple(reasons))
+
+
+def evaluate(
+    bundle: PolicyBundle,
+    principal: Principal,
+    action: Action,
+    field_class: FieldClass,
+    case: CaseContext,
+) -> Decision:
+    """One decision, straight from Cedar."""
+    request = {
+        "principal": _PRINCIPAL,
+        "action": _ACTIONS[action],
+        "resource": _FIELDS[field_class],
+        "context": _context(principal, case, edit_approved=case.edit_approved),
+    }
+    entities = _entities(principal, case, (field_class,))
+    [result] = cedarpy.is_authorized_batch([request], bundle.policy_set, entities)
+    return _decision(bundle, result)
+
+
+def evaluate_view(
+    bundle: PolicyBundle, principal: Principal, case: CaseContext
+) -> Mapping[FieldClass, FieldAccess]:
+    """Every action on every field class of one case for one person, in one Cedar batch."""
+    fields = tuple(FieldClass)
+    plain = _context(principal, case, edit_approved=False)
+    approved = _context(principal, case, edit_approved=True)
+    requests: list[dict[str, Any]] = []
+    for fc in fields:
+        for action in _VIEW_ACTIONS:
+            context = approved if action is Action.EDIT else plain
+            requests.append(
+                {
+                    "principal": _PRINCIPAL,
+                    "action": _ACTIONS[action],
+                    "resource": _FIELDS[fc],
+                    "context": context,
+                }
+            )
+        requests.append(
+            {
+                "principal": _PRINCIPAL,
+                "action": _ACTIONS[Action.EDIT],
+                "resource": _FIELDS[fc],
+                "context": plain,
+            }
+        )
+    results = cedarpy.is_authorized_batch(
+        requests, bundle.policy_set, _entities(principal, case, fields)
+    )
+    per_field = len(_VIEW_ACTIONS) + 1
+    view: dict[FieldClass, FieldAccess] = {}
+    for index, fc in enumerate(fields):
+        chunk = results[index * per_field : (index + 1) * per_field]
+        decisions = {
+            action: _decision(bundle, result)
+            for action, result in zip(_VIEW_ACTIONS, chunk, strict=False)
+        }
+        unapproved = _decision(bundle, chunk[-1])
+        view[fc] = _access(fc, decisions, unapproved)
+    return MappingProxyType(view)
+
+
+def _access(fc: FieldClass, decisions: dict[Action, Decision], unapproved: Decision) -> FieldAccess:
+    if decisions[Action.VIEW_CLEAR].allowed:
+        visibility = Visibility.CLEAR
+    elif decisions[Action.VIEW_MASKED].allowed:
+        visibility = Visibility.MASKED
+    else:
+        visibility = Visibility.HIDDEN
+    if not decisions[Action.EDIT].allowed:
+        edit = EditRight.NONE
+    elif unapproved.allowed:
+        edit = EditRight.DIRECT
+    else:
+        edit = EditRight.NEEDS_APPROVAL
+    return FieldAccess(
+        field_class=fc,
+        visibility=visibility,
+        # a reveal shows in clear what one sees masked; nothing hidden can be revealed,
+        # whatever a policy says
+        can_reveal=visibility is Visibility.MASKED and decisions[Action.REVEAL].allowed,
+        can_export=decisions[Action.EXPORT].allowed,
+        edit=edit,
+        can_approve_edit=decisions[Action.APPROVE_EDIT].allowed,
+        decisions=MappingProxyType(decisions),
+        unapproved_edit=unapproved,
+    )
