@@ -1,0 +1,204 @@
+"""Passwords (argon2id) and the TOTP second factor (RFC 6238, no replay)."""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import random
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pyotp
+import sqlalchemy as sa
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.engine import Connection, Engine
+
+from ecluse.db import utcnow
+from ecluse.errors import InputError
+from ecluse.org import _tables as t
+from ecluse.org._errors import AuthError, AuthFailure
+from ecluse.org._people import person
+from ecluse.org._policy import DEFAULT_POLICY, AccountPolicy
+
+__all__ = [
+    "TotpEnrolment",
+    "activate_totp_secret",
+    "check_password_policy",
+    "confirm_totp",
+    "enrol_totp",
+    "new_totp_secret",
+    "reset_totp",
+    "set_password",
+    "use_totp",
+    "verify_password",
+]
+
+_STEP_SECONDS = 30
+
+
+def check_password_policy(
+    password: str, email: str, policy: AccountPolicy = DEFAULT_POLICY
+) -> None:
+    """Length within bounds and not the e-mail address (nor its local part)."""
+    if len(password) < policy.password_min_length:
+        raise InputError(f"at least {policy.password_min_length} characters", field="password")
+    if len(password) > policy.password_max_length:
+        raise InputError(f"at most {policy.password_max_length} characters", field="password")
+    lowered = password.strip().lower()
+    local = email.lower().partition("@")[0]
+    if lowered == email.lower() or (len(local) >= 4 and local in lowered):
+        raise InputError("must not contain the e-mail address", field="password")
+    if len(set(password)) < 4:
+        raise InputError("too few different characters", field="password")
+
+
+def set_password(
+    engine: Engine,
+    person_id: int,
+    password: str,
+    *,
+    now: datetime | None = None,
+    policy: AccountPolicy = DEFAULT_POLICY,
+) -> None:
+    """Set (or reset) a password; clears a lockout. Existing sessions stay valid."""
+    with engine.begin() as conn:
+        who = person(conn, person_id)
+        check_password_policy(password, who.email, policy)
+        conn.execute(
+            sa.update(t.people)
+            .where(t.people.c.id == person_id)
+            .values(
+                password_hash=policy.hasher.hash(password),
+                password_changed_at=now or utcnow(),
+                failed_logins=0,
+                locked_until=None,
+            )
+        )
+
+
+def verify_password(policy: AccountPolicy, stored: str | None, password: str) -> bool:
+    """Constant-work check; an absent hash still costs one argon2 verification."""
+    target = stored or _dummy_hash(policy)
+    try:
+        ok = policy.hasher.verify(target, password[: policy.password_max_length])
+    except (VerificationError, InvalidHashError):
+        return False
+    return ok and stored is not None
+
+
+_DUMMIES: dict[tuple[int, int, int], str] = {}
+
+
+def _dummy_hash(policy: AccountPolicy) -> str:
+    key = (policy.argon2_time_cost, policy.argon2_memory_kib, policy.argon2_parallelism)
+    if key not in _DUMMIES:
+        _DUMMIES[key] = policy.hasher.hash("not a password: equalises timing")
+    return _DUMMIES[key]
+
+
+@dataclass(frozen=True, slots=True)
+class TotpEnrolment:
+    """A pending TOTP secret; it takes effect once :func:`confirm_totp` sees a code."""
+
+    uri: str = field(repr=False)  # otpauth:// provisioning URI (show as QR code)
+    secret: str = field(repr=False)  # base32, for manual entry
+
+
+def new_totp_secret(rng: random.Random | None = None) -> str:
+    raw = rng.randbytes(20) if rng else None
+    return base64.b32encode(raw).decode() if raw else pyotp.random_base32(32)
+
+
+def enrol_totp(
+    engine: Engine, person_id: int, *, issuer: str = "Ecluse", rng: random.Random | None = None
+) -> TotpEnrolment:
+    """Start (or restart) enrolment: a new pending secret and its provisioning URI."""
+    secret = new_totp_secret(rng)
+    with engine.begin() as conn:
+        who = person(conn, person_id)
+        conn.execute(
+            sa.update(t.people).where(t.people.c.id == person_id).values(totp_pending=secret)
+        )
+    # The URI names the account by handle, so a lost phone does not leak the e-mail.
+    uri = pyotp.TOTP(secret).provisioning_uri(name=who.handle, issuer_name=issuer)
+    return TotpEnrolment(uri=uri, secret=secret)
+
+
+def confirm_totp(
+    engine: Engine,
+    person_id: int,
+    code: str,
+    *,
+    now: datetime | None = None,
+    policy: AccountPolicy = DEFAULT_POLICY,
+) -> None:
+    """Activate the pending secret if ``code`` matches it (raises ``AuthError`` otherwise)."""
+    now = now or utcnow()
+    with engine.begin() as conn:
+        pending = conn.execute(
+            sa.select(t.people.c.totp_pending).where(t.people.c.id == person_id)
+        ).scalar()
+        if not pending:
+            raise InputError("no TOTP enrolment pending; enrol first", field="totp")
+        step = _matching_step(pending, code, now, policy.totp_window)
+        if step is None:
+            raise AuthError(AuthFailure.TOTP_INVALID, person_id=person_id)
+        conn.execute(
+            sa.update(t.people)
+            .where(t.people.c.id == person_id)
+            .values(totp_secret=pending, totp_pending=None, totp_last_step=step)
+        )
+
+
+def reset_totp(engine: Engine, person_id: int) -> None:
+    """Forget a person's second factor (lost device); they must enrol again."""
+    with engine.begin() as conn:
+        person(conn, person_id)
+        conn.execute(
+            sa.update(t.people)
+            .where(t.people.c.id == person_id)
+            .values(totp_secret=None, totp_pending=None, totp_last_step=None)
+        )
+
+
+def use_totp(
+    conn: Connection, person_id: int, secret: str, code: str, now: datetime, window: int
+) -> bool:
+    """Check ``code`` and burn its time step, so the same code never works twice."""
+    step = _matching_step(secret, code, now, window)
+    if step is None:
+        return False
+    # Compare-and-set on the last used step: concurrent replays cannot both win.
+    burnt = conn.execute(
+        sa.update(t.people)
+        .where(
+            t.people.c.id == person_id,
+            sa.or_(t.people.c.totp_last_step.is_(None), t.people.c.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+    )
+    return burnt.rowcount == 1
+
+
+def _matching_step(secret: str, code: str, now: datetime, window: int) -> int | None:
+    code = code.strip().replace(" ", "")
+    if not code.isdigit() or len(code) != 6:
+        return None
+    totp = pyotp.TOTP(secret)
+    current = int(now.timestamp()) // _STEP_SECONDS
+    for offset in range(-window, window + 1):
+        step = current + offset
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def activate_totp_secret(engine: Engine, person_id: int, secret: str) -> None:
+    """Install a known secret directly (demo seeding; people enrol with :func:`enrol_totp`)."""
+    with engine.begin() as conn:
+        person(conn, person_id)
+        conn.execute(
+            sa.update(t.people)
+            .where(t.people.c.id == person_id)
+            .values(totp_secret=secret, totp_pending=None, totp_last_step=None)
+        )
