@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from ecluse.keys._keyring import (
+    BlindIndexer,
     DataKey,
     Keyring,
     UndecryptableError,
@@ -22,4 +23,12 @@ from ecluse.keys._keyring import (
     new_kek,
 )
 
-__all__ = ["DataKey", "Keyring", "UndecryptableError", "WrappedKey", "create_keys", "new_kek"]
+__all__ = [
+    "BlindIndexer",
+    "DataKey",
+    "Keyring",
+    "UndecryptableError",
+    "WrappedKey",
+    "create_keys",
+    "new_kek",
+]

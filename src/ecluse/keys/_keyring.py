@@ -18,7 +18,15 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from ecluse.config import Settings
 from ecluse.errors import ConfigError, EcluseError
 
-__all__ = ["DataKey", "Keyring", "UndecryptableError", "WrappedKey", "create_keys", "new_kek"]
+__all__ = [
+    "BlindIndexer",
+    "DataKey",
+    "Keyring",
+    "UndecryptableError",
+    "WrappedKey",
+    "create_keys",
+    "new_kek",
+]
 
 _KEY_BYTES = 32
 _NONCE_BYTES = 12
@@ -60,6 +68,27 @@ class DataKey:
             raise UndecryptableError("ciphertext does not open under this key") from None
 
 
+class BlindIndexer:
+    """HMAC-SHA-256 under the index key over ``kind || 0x00 || normalised value``.
+
+    Picklable by its key so import workers in other processes compute the same digests.
+    """
+
+    __slots__ = ("_mac", "key")
+
+    def __init__(self, key: bytes) -> None:
+        self.key = key
+        self._mac = hmac.new(key, digestmod=hashlib.sha256)
+
+    def __reduce__(self) -> tuple[type[BlindIndexer], tuple[bytes]]:
+        return (BlindIndexer, (self.key,))
+
+    def digest(self, kind: str, normalised: str) -> bytes:
+        h = self._mac.copy()
+        h.update(kind.encode() + b"\x00" + normalised.encode())
+        return h.digest()
+
+
 class Keyring:
     """All the key material one installation holds in memory."""
 
@@ -75,7 +104,7 @@ class Keyring:
             raise ConfigError(f"active KEK {active_kek!r} is not in the keyring")
         self._keks = {kid: AESGCM(k) for kid, k in keks.items()}
         self.active_kek = active_kek
-        self._index = hmac.new(index_key, digestmod=hashlib.sha256)
+        self.indexer = BlindIndexer(index_key)
         self.signing_key = signing_key
         self.session_key = session_key
 
@@ -147,9 +176,7 @@ class Keyring:
     # -- blind indexes ---------------------------------------------------------------------
     def blind_index(self, kind: str, normalised: str) -> bytes:
         """Keyed digest of a normalised value; ``kind`` separates phones from IBANs etc."""
-        h = self._index.copy()
-        h.update(kind.encode() + b"\x00" + normalised.encode())
-        return h.digest()
+        return self.indexer.digest(kind, normalised)
 
 
 def new_kek(keys_dir: Path) -> str:

@@ -1,0 +1,307 @@
+"""The vault's storage: sealing, upserting, look-ups by blind index, erasure, key rotation."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from ecluse.db import utcnow
+from ecluse.errors import InputError, NotFound
+from ecluse.keys import DataKey, Keyring, WrappedKey
+from ecluse.vault._model import Customer
+from ecluse.vault._normalise import (
+    Invalid,
+    check_ean,
+    normalise_email,
+    normalise_iban,
+    normalise_national_number,
+    normalise_phone,
+)
+from ecluse.vault._parse import Prepared, Reject
+from ecluse.vault._tables import customer_index, customer_keys, customers
+
+__all__ = ["LOOKUP_KINDS", "Vault", "new_customer_id"]
+
+#: What ``find`` accepts, and the blind-index kinds each one searches.
+LOOKUP_KINDS: dict[str, tuple[str, ...]] = {
+    "phone": ("phone", "msisdn"),
+    "email": ("email",),
+    "national_number": ("national_number",),
+    "iban": ("iban",),
+    "ean": ("ean",),
+}
+_NORMALISERS = {
+    "phone": normalise_phone,
+    "email": normalise_email,
+    "national_number": normalise_national_number,
+    "iban": normalise_iban,
+    "ean": check_ean,
+}
+
+
+def new_customer_id() -> str:
+    """A random pseudonymous id: it says nothing about the customer."""
+    return "c" + secrets.token_hex(8)
+
+
+def _aad(customer_id: str) -> bytes:
+    return customer_id.encode() + b"|record"
+
+
+@dataclass(frozen=True)
+class _Existing:
+    id: str
+    wrapped: WrappedKey | None
+    import_run: str | None
+    import_line: int | None
+
+
+class Vault:
+    """Encrypted customer records in one database, under one keyring."""
+
+    def __init__(self, engine: Engine, keyring: Keyring) -> None:
+        self.engine = engine
+        self.keyring = keyring
+
+    # -- writing ---------------------------------------------------------------------------
+    def write_batch(
+        self, conn: Connection, rows: Sequence[Prepared], run_id: str, now: datetime | None = None
+    ) -> list[Reject]:
+        """Upsert prepared rows by external id inside the caller's transaction.
+
+        A second row with an external id already written by the same run is a duplicate in
+        the file: it is returned as a rejection naming the line of the first one.
+        """
+        now = now or utcnow()
+        existing = self._existing(conn, [r.external_id for r in rows])
+        rejects: list[Reject] = []
+        inserts: list[dict[str, object]] = []
+        key_rows: list[dict[str, object]] = []
+        updates: list[dict[str, object]] = []
+        index_rows: list[dict[str, object]] = []
+        reindexed: list[str] = []
+        for row in rows:
+            prior = existing.get(row.external_id)
+            if prior is not None and prior.import_run == run_id:
+                rejects.append(
+                    Reject(
+                        row.line,
+                        "external_id",
+                        f"duplicate in this file (first on line {prior.import_line})",
+                        row.external_id,
+                    )
+                )
+                continue
+            if prior is not None and prior.wrapped is not None:
+                cid = prior.id
+                sealed = self.keyring.unwrap(prior.wrapped).seal(row.record, _aad(cid))
+                updates.append(
+                    {
+                        "b_id": cid,
+                        "language": row.language,
+                        "record": sealed,
+                        "invalid_fields": row.invalid_fields,
+                        "import_run": run_id,
+                        "import_line": row.line,
+                        "updated_at": now,
+                    }
+                )
+                reindexed.append(cid)
+            else:
+                cid = new_customer_id()
+                dek, wrapped = self.keyring.new_data_key()
+                inserts.append(
+                    {
+                        "id": cid,
+                        "external_id": row.external_id,
+                        "language": row.language,
+                        "record": dek.seal(row.record, _aad(cid)),
+                        "invalid_fields": row.invalid_fields,
+                        "import_run": run_id,
+                        "import_line": row.line,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+                key_rows.append(
+                    {"customer_id": cid, "kek_id": wrapped.kek_id, "wrapped": wrapped.blob}
+                )
+            existing[row.external_id] = _Existing(cid, None, run_id, row.line)
+            index_rows.extend({"kind": k, "digest": d, "customer_id": cid} for k, d in row.index)
+        if inserts:
+            conn.execute(customers.insert(), inserts)
+            conn.execute(customer_keys.insert(), key_rows)
+        if updates:
+            c = customers.c
+            conn.execute(
+                customers.update()
+                .where(c.id == sa.bindparam("b_id"))
+                .values(
+                    language=sa.bindparam("language"),
+                    record=sa.bindparam("record"),
+                    invalid_fields=sa.bindparam("invalid_fields"),
+                    import_run=sa.bindparam("import_run"),
+                    import_line=sa.bindparam("import_line"),
+                    updated_at=sa.bindparam("updated_at"),
+                ),
+                updates,
+            )
+            conn.execute(customer_index.delete().where(customer_index.c.customer_id.in_(reindexed)))
+        if index_rows:
+            conn.execute(customer_index.insert(), index_rows)
+        return rejects
+
+    def _existing(self, conn: Connection, external_ids: list[str]) -> dict[str, _Existing]:
+        c, k = customers.c, customer_keys.c
+        query = (
+            sa.select(c.external_id, c.id, k.kek_id, k.wrapped, c.import_run, c.import_line)
+            .select_from(customers.outerjoin(customer_keys, k.customer_id == c.id))
+            .where(c.external_id.in_(external_ids))
+        )
+        return {
+            ext: _Existing(cid, WrappedKey(kek, blob) if blob else None, run, line)
+            for ext, cid, kek, blob, run, line in conn.execute(query)
+        }
+
+    # -- reading ---------------------------------------------------------------------------
+    def data_key(self, conn: Connection, customer_id: str) -> DataKey:
+        """The customer's data key; :class:`NotFound` if unknown or erased."""
+        row = conn.execute(
+            sa.select(customer_keys.c.kek_id, customer_keys.c.wrapped).where(
+                customer_keys.c.customer_id == customer_id
+            )
+        ).first()
+        if row is None:
+            raise NotFound(f"customer {customer_id} not found")
+        return self.keyring.unwrap(WrappedKey(row.kek_id, row.wrapped))
+
+    def get(self, customer_id: str, conn: Connection | None = None) -> Customer:
+        """Decrypt one customer record by vault id."""
+        if conn is None:
+            with self.engine.connect() as own:
+                return self.get(customer_id, own)
+        c, k = customers.c, customer_keys.c
+        row = conn.execute(
+            sa.select(c.external_id, c.record, k.kek_id, k.wrapped)
+            .select_from(customers.join(customer_keys, k.customer_id == c.id))
+            .where(c.id == customer_id)
+        ).first()
+        if row is None or row.record is None:
+            raise NotFound(f"customer {customer_id} not found")
+        dek = self.keyring.unwrap(WrappedKey(row.kek_id, row.wrapped))
+        return Customer.from_record(
+            customer_id, row.external_id, dek.open(row.record, _aad(customer_id))
+        )
+
+    def id_for_external(self, external_id: str) -> str:
+        with self.engine.connect() as conn:
+            cid = conn.execute(
+                sa.select(customers.c.id).where(customers.c.external_id == external_id)
+            ).scalar()
+        if cid is None:
+            raise NotFound(f"no customer with external id {external_id!r}")
+        return str(cid)
+
+    def resolve(self, ref: str) -> str:
+        """A vault id given either a vault id or a CRM external id."""
+        with self.engine.connect() as conn:
+            cid = conn.execute(
+                sa.select(customers.c.id).where(
+                    sa.or_(customers.c.id == ref, customers.c.external_id == ref),
+                    customers.c.erased_at.is_(None),
+                )
+            ).scalar()
+        if cid is None:
+            raise NotFound("no such customer")
+        return str(cid)
+
+    def find(self, kind: str, value: str, *, country: str = "BE") -> list[str]:
+        """Vault ids of the customers whose ``kind`` equals ``value`` after normalisation."""
+        if kind not in LOOKUP_KINDS:
+            raise InputError(f"cannot look up by {kind!r}", field=kind)
+        try:
+            normalised = (
+                normalise_phone(value, country) if kind == "phone" else _NORMALISERS[kind](value)
+            )
+        except Invalid as exc:
+            raise InputError(str(exc), field=kind) from None
+        digests = [(k, self.keyring.blind_index(k, normalised)) for k in LOOKUP_KINDS[kind]]
+        ci = customer_index.c
+        query = (
+            sa.select(ci.customer_id)
+            .where(sa.or_(*[(ci.kind == k) & (ci.digest == d) for k, d in digests]))
+            .distinct()
+        )
+        with self.engine.connect() as conn:
+            return sorted(str(cid) for cid in conn.execute(query).scalars())
+
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(customers)
+                    .where(customers.c.erased_at.is_(None))
+                ).scalar_one()
+            )
+
+    # -- erasure and rotation --------------------------------------------------------------
+    def erase(self, customer_id: str) -> None:
+        """Crypto-shred a customer: destroy the data key and blind indexes, keep a tombstone.
+
+        The sealed record stays (as it does in backups) but nothing can open it any more.
+        On SQLite, ``secure_delete`` and a WAL checkpoint make sure the wrapped key's bytes do
+        not linger in free pages or the WAL; backups made before are neutralised by the next
+        KEK rotation (the old KEK is retired).
+        """
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("PRAGMA secure_delete=ON")
+            found = conn.execute(
+                customers.update()
+                .where(customers.c.id == customer_id, customers.c.erased_at.is_(None))
+                .values(external_id=None, erased_at=utcnow(), invalid_fields="")
+            ).rowcount
+            if not found:
+                raise NotFound(f"customer {customer_id} not found")
+            conn.execute(customer_keys.delete().where(customer_keys.c.customer_id == customer_id))
+            conn.execute(customer_index.delete().where(customer_index.c.customer_id == customer_id))
+        if self.engine.dialect.name == "sqlite":
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def rewrap_all(self, batch: int = 2000) -> int:
+        """Re-wrap every data key not under the active KEK; returns how many changed."""
+        done = 0
+        k = customer_keys.c
+        while True:
+            with self.engine.begin() as conn:
+                rows = conn.execute(
+                    sa.select(k.customer_id, k.kek_id, k.wrapped)
+                    .where(k.kek_id != self.keyring.active_kek)
+                    .limit(batch)
+                ).all()
+                if not rows:
+                    return done
+                conn.execute(
+                    customer_keys.update()
+                    .where(k.customer_id == sa.bindparam("b_id"))
+                    .values(kek_id=sa.bindparam("kek_id"), wrapped=sa.bindparam("wrapped")),
+                    [
+                        {"b_id": cid, "kek_id": w.kek_id, "wrapped": w.blob}
+                        for cid, w in _rewrapped(self.keyring, rows)
+                    ],
+                )
+                done += len(rows)
+
+
+def _rewrapped(
+    keyring: Keyring, rows: Iterable[sa.Row[tuple[str, str, bytes]]]
+) -> Iterable[tuple[str, WrappedKey]]:
+    for cid, kek_id, blob in rows:
+        yield cid, keyring.rewrap(WrappedKey(kek_id, blob))
