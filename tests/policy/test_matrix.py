@@ -129,11 +129,6 @@ def cell(access: FieldAccess) -> str:
     return out
 
 
-@pytest.fixture(scope="module")
-def engine() -> PolicyEngine:
-    return PolicyEngine()
-
-
 def test_the_spec_covers_every_role_and_case_type() -> None:
     assert set(EXPECTED) == {(r, t) for r in Role for t in CaseType}
     assert set(COLUMNS) == set(FieldClass)

@@ -1,0 +1,221 @@
+"""Loading and safe reloading: an operator directory overrides the defaults; a broken change
+keeps the previous policies in force and says where it is broken."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ecluse.config import Settings
+from ecluse.errors import ConfigError
+from ecluse.policy import (
+    DEFAULTS_DIR,
+    CaseContext,
+    PolicyChange,
+    PolicyEngine,
+    PolicyError,
+    Principal,
+    Visibility,
+    check_policies,
+    policy_dir,
+)
+from ecluse.vocabulary import CaseType, Role
+
+AGENT = Principal(Role.AGENT, vendor="callmaroc", site_country="MA", team="fr-1")
+INVOICE = CaseContext(CaseType.INVOICE_EXPLANATION, assigned_to_principal=True)
+
+# An operator's version of need_to_know.cedar that also opens the e-mail on invoices.
+INVOICE_WITH_EMAIL = """
+// Invoice explanation, with the e-mail address to send the explanation to.
+@id("need.invoice_explanation")
+permit (principal, action == Ecluse::Action::"view_masked", resource)
+when {
+  principal.role == Ecluse::Role::"agent" &&
+  resource.case_type == Ecluse::CaseType::"invoice_explanation" &&
+  [Ecluse::FieldClass::"name", Ecluse::FieldClass::"email"].contains(resource.field_class)
+};
+"""
+
+
+def write(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+    # make the change visible to an mtime check even within one clock tick
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+
+
+def visible(engine: PolicyEngine, who: Principal, case: CaseContext) -> list[str]:
+    view = engine.case_view(who, case)
+    return [fc.value for fc, a in view.items() if a.visibility is not Visibility.HIDDEN]
+
+
+def test_an_override_file_replaces_the_default_of_the_same_name(tmp_path: Path) -> None:
+    write(tmp_path / "need_to_know.cedar", INVOICE_WITH_EMAIL)
+    engine = PolicyEngine(tmp_path)
+    assert visible(engine, AGENT, INVOICE) == ["name", "email"]
+    origins = {f.name: f.origin for f in engine.bundle.files}
+    assert origins["need_to_know.cedar"] == "override"
+    assert origins["guards.cedar"] == "default"
+
+
+def test_an_empty_override_file_switches_a_default_off(tmp_path: Path) -> None:
+    write(tmp_path / "reveal.cedar", "// no reveals at all in this installation\n")
+    engine = PolicyEngine(tmp_path)
+    case = CaseContext(CaseType.COMPLAINT, assigned_to_principal=True)
+    assert not any(a.can_reveal for a in engine.case_view(AGENT, case).values())
+
+
+def test_reload_applies_a_good_change_and_reports_it(tmp_path: Path) -> None:
+    """GIVEN an engine on the defaults, with a listener
+    WHEN the operator adds a file and the engine reloads
+    THEN the listener gets the old and new digests and the file, and views change."""
+    changes: list[PolicyChange] = []
+    engine = PolicyEngine(tmp_path, on_change=changes.append)
+    before = engine.digest
+    assert visible(engine, AGENT, INVOICE) == ["name", "contracts", "invoices"]
+    write(tmp_path / "need_to_know.cedar", INVOICE_WITH_EMAIL)
+    change = engine.reload()
+    assert change is not None
+    assert changes == [change]
+    assert change.old_digest == before
+    assert change.new_digest == engine.digest != before
+    assert change.changed == ("need_to_know.cedar",)
+    assert ("need_to_know.cedar", "override") in {(n, o) for n, o, _ in change.files}
+    assert visible(engine, AGENT, INVOICE) == ["name", "email"]  # the cache was cleared
+    assert engine.reload() is None  # nothing changed since
+
+
+def test_a_broken_file_keeps_the_previous_policies(tmp_path: Path) -> None:
+    """GIVEN a working engine
+    WHEN a file with a syntax error appears
+    THEN reload raises naming the file and line, and the old policies stay in force."""
+    engine = PolicyEngine(tmp_path)
+    digest = engine.digest
+    broken = (
+        INVOICE_WITH_EMAIL
+        + '\n\n@id("broken")\npermit (principal, action, resource)\nwhen { x == };\n'
+    )
+    write(tmp_path / "need_to_know.cedar", broken)
+    with pytest.raises(PolicyError) as caught:
+        engine.reload()
+    assert str(caught.value.problems[0]).startswith("need_to_know.cedar:12: does not parse")
+    assert engine.digest == digest
+    assert engine.last_error is caught.value
+    assert visible(engine, AGENT, INVOICE) == ["name", "contracts", "invoices"]
+
+
+def test_automatic_reload_on_file_change_and_failure_report(tmp_path: Path) -> None:
+    changes: list[PolicyChange] = []
+    errors: list[PolicyError] = []
+    engine = PolicyEngine(
+        tmp_path, on_change=changes.append, on_error=errors.append, check_interval=0.0
+    )
+    write(tmp_path / "need_to_know.cedar", INVOICE_WITH_EMAIL)
+    assert visible(engine, AGENT, INVOICE) == ["name", "email"]
+    assert len(changes) == 1
+    write(tmp_path / "need_to_know.cedar", "permit (principal, action, resource);\n")  # no @id
+    assert visible(engine, AGENT, INVOICE) == ["name", "email"]
+    assert len(errors) == 1
+    assert "no @id" in str(errors[0])
+    assert len(changes) == 1
+
+
+def test_checks_are_rate_limited(tmp_path: Path) -> None:
+    engine = PolicyEngine(tmp_path, check_interval=3600.0)
+    write(tmp_path / "need_to_know.cedar", INVOICE_WITH_EMAIL)
+    assert visible(engine, AGENT, INVOICE) == ["name", "contracts", "invoices"]
+    assert engine.check_for_changes() is not None  # an explicit check looks at once
+
+
+def test_a_failing_listener_keeps_the_change_out(tmp_path: Path) -> None:
+    """The change must be recorded (ledgered) before it takes effect."""
+
+    def ledger_down(change: PolicyChange) -> None:
+        raise RuntimeError("ledger unavailable")
+
+    engine = PolicyEngine(tmp_path, on_change=ledger_down)
+    digest = engine.digest
+    write(tmp_path / "need_to_know.cedar", INVOICE_WITH_EMAIL)
+    with pytest.raises(RuntimeError):
+        engine.reload()
+    assert engine.digest == digest
+    assert engine.check_for_changes() is None  # logged, retried later, never raised
+    assert engine.digest == digest
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            '@id("typo")\npermit (principal, action, resource)\n'
+            'when { principal.role == Ecluse::Role::"agnet" };\n',
+            "extra.cedar:1: ",
+        ),
+        (
+            '\n\n@id("attr")\npermit (principal, action, resource)\nwhen { context.colour };\n',
+            "extra.cedar:3: ",
+        ),
+        (
+            '@id("guard.admin_no_customer_data")\nforbid (principal, action, resource);\n',
+            "@id 'guard.admin_no_customer_data' is already used at",
+        ),
+        ('@id("x")\npermit (principal, action, resource)\n', "extra.cedar:1: does not parse"),
+        ('@id("t")\npermit (principal == ?principal, action, resource);\n', "no templates"),
+    ],
+    ids=["unknown-role", "unknown-context-attribute", "duplicate-id", "unterminated", "template"],
+)
+def test_problems_name_file_and_line(tmp_path: Path, text: str, expected: str) -> None:
+    write(tmp_path / "extra.cedar", text)
+    with pytest.raises(PolicyError) as caught:
+        check_policies(tmp_path)
+    assert expected in str(caught.value)
+
+
+def test_every_problem_is_listed(tmp_path: Path) -> None:
+    write(tmp_path / "a.cedar", "permit (principal, action, resource);\n")
+    write(tmp_path / "b.cedar", '@id("b")\nforbid (principal, action, resource) when { 1 };\n')
+    with pytest.raises(PolicyError) as caught:
+        check_policies(tmp_path)
+    assert [p.file for p in caught.value.problems] == ["a.cedar", "b.cedar"]
+    assert "(and 1 more)" in str(caught.value)
+
+
+def test_quotas_are_overridable_and_checked(tmp_path: Path) -> None:
+    write(tmp_path / "quotas.toml", "[reveal_per_day]\nagent = 5\n")
+    engine = PolicyEngine(tmp_path)
+    assert engine.reveal_quota(Role.AGENT) == 5
+    assert engine.reveal_quota(Role.TEAM_LEAD) == 0  # not listed: no reveals
+    write(tmp_path / "quotas.toml", "[reveal_per_day]\nagent = -1\nintern = 3\n")
+    with pytest.raises(PolicyError) as caught:
+        engine.reload()
+    messages = [str(p) for p in caught.value.problems]
+    assert messages == [
+        "quotas.toml: [reveal_per_day] agent: must be an integer ≥ 0",
+        "quotas.toml: [reveal_per_day] intern: no such role",
+    ]
+    assert engine.reveal_quota(Role.AGENT) == 5
+
+
+def test_the_shipped_defaults_check_clean() -> None:
+    bundle = check_policies(None)
+    assert {f.name for f in bundle.files} == {p.name for p in DEFAULTS_DIR.iterdir()} - {
+        "__pycache__"
+    }
+    assert all(bundle.descriptions[pid] for pid in bundle.policy_ids)  # each has its comment
+
+
+def settings(tmp_path: Path, section: dict[str, object] | None = None) -> Settings:
+    sections = {"policy": section} if section is not None else {}
+    return Settings(tmp_path, "sqlite://", tmp_path / "keys", None, sections)
+
+
+def test_policy_dir_from_settings(tmp_path: Path) -> None:
+    assert policy_dir(settings(tmp_path)) == tmp_path / "policies"
+    (tmp_path / "mine").mkdir()
+    assert policy_dir(settings(tmp_path, {"dir": "mine"})) == tmp_path / "mine"
+    with pytest.raises(ConfigError, match=r"\[policy\] dir"):
+        policy_dir(settings(tmp_path, {"dir": "missing"}))
+    engine = PolicyEngine.for_settings(settings(tmp_path))  # no policies/ directory: defaults
+    assert engine.digest == PolicyEngine().digest
