@@ -122,6 +122,10 @@ class ApiToken:
     info: ApiTokenInfo
     token: str = field(repr=False)
 
+    @property
+    def id(self) -> int:
+        return self.info.id
+
 
 def create_api_token(
     engine: Engine, person_id: int, name: str, *, now: datetime | None = None
