@@ -71,6 +71,16 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
+def pg_schema(url: str) -> str | None:
+    """The schema a PG test URL's ``search_path`` points at (None for SQLite)."""
+    if not url.startswith("postgresql"):
+        return None
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    options = parse_qs(urlsplit(url).query).get("options", [""])[0]
+    return unquote(options).removeprefix("-csearch_path=") or None
+
+
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
     """A migrated engine on SQLite or PostgreSQL."""

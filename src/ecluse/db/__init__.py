@@ -8,8 +8,24 @@ evolve independently; :func:`migrate` upgrades every head.
 
 from __future__ import annotations
 
-from ecluse.db._engine import create_engine, is_sqlite, migrate, utcnow
+from ecluse.db._engine import (
+    create_engine,
+    is_sqlite,
+    migrate,
+    reading,
+    run_outside_transaction,
+    utcnow,
+)
 from ecluse.db._meta import metadata
 from ecluse.db._types import UTCDateTime
 
-__all__ = ["UTCDateTime", "create_engine", "is_sqlite", "metadata", "migrate", "utcnow"]
+__all__ = [
+    "UTCDateTime",
+    "create_engine",
+    "is_sqlite",
+    "metadata",
+    "migrate",
+    "reading",
+    "run_outside_transaction",
+    "utcnow",
+]

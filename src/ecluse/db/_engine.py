@@ -9,9 +9,16 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
-__all__ = ["create_engine", "is_sqlite", "migrate", "utcnow"]
+__all__ = [
+    "create_engine",
+    "is_sqlite",
+    "migrate",
+    "reading",
+    "run_outside_transaction",
+    "utcnow",
+]
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -46,13 +53,32 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
 
         @sa.event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Writers take the write lock up front, so two transactions never deadlock on a
+            # lock upgrade; read-only connections (see `reading`) don't block writers.
+            read_only = conn.get_execution_options().get("ecluse_read_only", False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     kwargs.setdefault("pool_pre_ping", True)
     return sa.create_engine(url, **kwargs)
+
+
+def reading(engine: Engine) -> Connection:
+    """A connection for reads only: on SQLite it does not take the write lock."""
+    return engine.connect().execution_options(ecluse_read_only=True)
+
+
+def run_outside_transaction(engine: Engine, sql: str) -> None:
+    """Run one statement with no transaction open (SQLite pragmas such as wal_checkpoint)."""
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute(sql)
+        cursor.close()
+    finally:
+        raw.close()
 
 
 def migrate(engine: Engine) -> None:

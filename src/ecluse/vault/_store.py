@@ -10,7 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from ecluse.db import utcnow
+from ecluse.db import reading, run_outside_transaction, utcnow
 from ecluse.errors import InputError, NotFound
 from ecluse.keys import DataKey, Keyring, WrappedKey
 from ecluse.vault._model import Customer
@@ -183,7 +183,7 @@ class Vault:
     def get(self, customer_id: str, conn: Connection | None = None) -> Customer:
         """Decrypt one customer record by vault id."""
         if conn is None:
-            with self.engine.connect() as own:
+            with reading(self.engine) as own:
                 return self.get(customer_id, own)
         c, k = customers.c, customer_keys.c
         row = conn.execute(
@@ -237,7 +237,7 @@ class Vault:
             .where(sa.or_(*[(ci.kind == k) & (ci.digest == d) for k, d in digests]))
             .distinct()
         )
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return sorted(str(cid) for cid in conn.execute(query).scalars())
 
     def count(self) -> int:
@@ -272,8 +272,7 @@ class Vault:
             conn.execute(customer_keys.delete().where(customer_keys.c.customer_id == customer_id))
             conn.execute(customer_index.delete().where(customer_index.c.customer_id == customer_id))
         if self.engine.dialect.name == "sqlite":
-            with self.engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            run_outside_transaction(self.engine, "PRAGMA wal_checkpoint(TRUNCATE)")
 
     def rewrap_all(self, batch: int = 2000) -> int:
         """Re-wrap every data key not under the active KEK; returns how many changed."""
