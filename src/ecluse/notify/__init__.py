@@ -32,6 +32,7 @@ from ecluse.notify._outbox import (
     enqueue,
     notification_status,
     notifications_for,
+    rewrap_keys,
 )
 from ecluse.notify._service import send_pending, send_test_email
 from ecluse.notify._sms import HttpSmsGateway, SmsConfig
@@ -68,6 +69,7 @@ __all__ = [
     "notifications_for",
     "render",
     "retry_policy",
+    "rewrap_keys",
     "send_pending",
     "send_test_email",
     "sms_config",

@@ -32,7 +32,7 @@ from sqlalchemy.engine import Connection, Engine, Row
 
 from ecluse.db import utcnow
 from ecluse.errors import ConfigError, InputError, NotFound
-from ecluse.keys import Keyring, UndecryptableError
+from ecluse.keys import Keyring, UndecryptableError, WrappedKey
 from ecluse.notify._model import (
     Channel,
     ChannelKind,
@@ -56,6 +56,7 @@ __all__ = [
     "enqueue",
     "notification_status",
     "notifications_for",
+    "rewrap_keys",
 ]
 
 log = logging.getLogger("ecluse.notify")
@@ -475,3 +476,26 @@ def cancel(engine: Engine, notification_id: str, *, now: datetime | None = None)
                 raise NotFound(f"notification {notification_id!r}: no such notification")
             return False
     return True
+
+
+def rewrap_keys(engine: Engine, keyring: Keyring) -> int:
+    """Re-wrap the keys of messages still stored under the active KEK; returns how many.
+
+    KEK rotation must call this before it retires an old KEK, or messages still waiting
+    would become undecryptable (and go dead instead of being sent).
+    """
+    c = outbox.c
+    with engine.begin() as conn:
+        rows = conn.execute(
+            sa.select(c.id, c.kek_id, c.wrapped_key).where(
+                c.kek_id.is_not(None), c.kek_id != keyring.active_kek
+            )
+        ).all()
+        for row in rows:
+            new = keyring.rewrap(WrappedKey(row.kek_id, row.wrapped_key))
+            conn.execute(
+                sa.update(outbox)
+                .where(c.id == row.id, c.kek_id == row.kek_id)
+                .values(kek_id=new.kek_id, wrapped_key=new.blob)
+            )
+    return len(rows)
