@@ -1,0 +1,184 @@
+"""``ecluse policy``: check, show and explain the Cedar policies in force."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ecluse.cli._app import app, console, err_console, installation
+from ecluse.policy import (
+    OPERATOR,
+    CaseContext,
+    EditRight,
+    PolicyBundle,
+    PolicyEngine,
+    PolicyError,
+    Principal,
+    Visibility,
+    check_policies,
+    explain,
+    policy_dir,
+)
+from ecluse.vocabulary import CaseStatus, CaseType, Role
+
+policy_app = typer.Typer(
+    help="Check, show and explain the access policies (Cedar).", no_args_is_help=True
+)
+app.add_typer(policy_app, name="policy")
+
+DirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--dir",
+        help="Use this policy directory (over the shipped defaults) instead of the installation's.",
+        show_default=False,
+    ),
+]
+
+
+def _bundle(directory: Path | None) -> PolicyBundle:
+    """The policy set of ``directory``, or of the installation when none is given."""
+    if directory is not None:
+        return check_policies(directory)
+    with installation() as inst:
+        return check_policies(policy_dir(inst.settings))
+
+
+def _report(error: PolicyError) -> None:
+    for problem in error.problems:
+        err_console.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+    err_console.print(f"{len(error.problems)} problem(s); the policies were not loaded.")
+
+
+@policy_app.command("check")
+def check(
+    directory: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Policy directory to check over the shipped defaults "
+            "(default: the installation's).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Validate the policy files against the schema; exit 1 naming each file and line at fault."""
+    try:
+        bundle = _bundle(directory)
+    except PolicyError as exc:
+        _report(exc)
+        raise typer.Exit(1) from None
+    per_file = Counter(where.rsplit(":", 1)[0] for where in bundle.locations.values())
+    table = Table("file", "from", "policies", "sha256")
+    for file in bundle.files:
+        count = "-" if file.name.endswith(".toml") else str(per_file.get(file.name, 0))
+        table.add_row(file.name, file.origin, count, file.sha256[:16])
+    console.print(table)
+    console.print(f"OK: {len(bundle.locations)} policies; policy set {bundle.digest}")
+
+
+@policy_app.command("show")
+def show(
+    directory: DirOption = None,
+    list_only: Annotated[
+        bool, typer.Option("--list", help="Only list the files, not their content.")
+    ] = False,
+) -> None:
+    """Print the policy files in force (the defaults as overridden by the operator's)."""
+    try:
+        bundle = _bundle(directory)
+    except PolicyError as exc:
+        _report(exc)
+        raise typer.Exit(1) from None
+    for file in bundle.files:
+        console.print(
+            f"# {file.name} ({file.origin}: {file.path}) sha256 {file.sha256}",
+            markup=False,
+            highlight=False,
+        )
+        if not list_only:
+            console.print(file.text, markup=False, highlight=False)
+    console.print(f"# policy set {bundle.digest}", markup=False, highlight=False)
+
+
+@policy_app.command("explain")
+def explain_command(
+    role: Annotated[Role, typer.Option(help="The person's role.", show_default=False)],
+    case_type: Annotated[CaseType, typer.Option(help="The case's type.", show_default=False)],
+    vendor: Annotated[
+        str, typer.Option(help="The person's vendor (\"operator\" for the operator's people).")
+    ] = OPERATOR,
+    site_country: Annotated[
+        str, typer.Option(help="ISO country code of the person's site, e.g. MA.")
+    ] = "",
+    team: Annotated[str, typer.Option(help="The person's team.")] = "",
+    status: Annotated[CaseStatus, typer.Option(help="The case's status.")] = (
+        CaseStatus.IN_PROGRESS
+    ),
+    assigned: Annotated[
+        bool,
+        typer.Option(
+            "--assigned/--not-assigned", help="Whether the case is assigned to the person."
+        ),
+    ] = True,
+    team_queue: Annotated[
+        bool, typer.Option("--team-queue", help="The case waits in the person's team queue.")
+    ] = False,
+    directory: DirOption = None,
+) -> None:
+    """Print, field by field, what such a person sees of such a case, and which policy decided."""
+    principal = Principal(role, vendor=vendor, site_country=site_country.upper(), team=team)
+    case = CaseContext(
+        case_type, status, assigned_to_principal=assigned, in_principal_team_queue=team_queue
+    )
+    try:
+        if directory is not None:
+            engine = PolicyEngine(directory)
+        else:
+            with installation() as inst:
+                engine = PolicyEngine.for_settings(inst.settings)
+    except PolicyError as exc:
+        _report(exc)
+        raise typer.Exit(1) from None
+    print_explanation(engine, principal, case)
+
+
+_EDIT_LABELS = {EditRight.NONE: "-", EditRight.DIRECT: "yes", EditRight.NEEDS_APPROVAL: "4-eyes"}
+
+
+def print_explanation(engine: PolicyEngine, principal: Principal, case: CaseContext) -> None:
+    """The explain table; ``--user U --case C`` will look the two up and call this too."""
+    result = explain(engine, principal, case)
+    who = f"{principal.role.value} of {principal.vendor}"
+    if principal.site_country:
+        who += f" ({principal.site_country})"
+    flags = [case.status.value]
+    flags.append("assigned" if case.assigned_to_principal else "not assigned")
+    if case.in_principal_team_queue:
+        flags.append("in team queue")
+    table = Table(title=f"{who} on a {case.case_type.value} case ({', '.join(flags)})")
+    table.add_column("field", no_wrap=True)
+    for name in ("sees", "reveal", "edit", "approve", "export"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("decided by", no_wrap=True)
+    styles = {Visibility.HIDDEN: "dim", Visibility.MASKED: "yellow", Visibility.CLEAR: "red"}
+    for row in result.rows:
+        table.add_row(
+            row.field_class.value,
+            f"[{styles[row.visibility]}]{row.visibility.value}[/]",
+            "yes" if row.reveal else "-",
+            _EDIT_LABELS[row.edit],
+            "yes" if row.approve_edit else "-",
+            "yes" if row.export else "-",
+            "\n".join(row.decided_by) or "(default deny)",
+        )
+    # policy ids are long and must not be cut: rather wider than the terminal than truncated
+    Console(width=max(console.width, 130)).print(table)
+    console.print(
+        f"Reveal quota: {result.reveal_quota} per day. 4-eyes: takes effect once a second "
+        f"person approves. Policy set {result.policy_digest[:16]}."
+    )

@@ -1,0 +1,136 @@
+"""``ecluse policy check | show | explain``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from ecluse.cli import app
+
+runner = CliRunner()
+
+EXPLAIN_AGENT = [
+    "policy",
+    "explain",
+    "--role",
+    "agent",
+    "--vendor",
+    "callmaroc",
+    "--site-country",
+    "ma",
+    "--case-type",
+    "meter_move",
+]
+
+
+def rows(output: str) -> dict[str, list[str]]:
+    """The explain table's rows by field, as lists of cells."""
+    table: dict[str, list[str]] = {}
+    for line in output.splitlines():
+        cells = [c.strip() for c in line.strip("│ ").split("│")]
+        if len(cells) == 7 and cells[0]:
+            table[cells[0]] = cells[1:]
+    return table
+
+
+def test_check_accepts_the_defaults_and_an_operator_directory(tmp_path: Path) -> None:
+    (tmp_path / "extra.cedar").write_text(
+        '// Analysts also see complaints, masked.\n@id("extra.analyst_complaints")\n'
+        'permit (principal, action == Ecluse::Action::"view_masked", resource)\n'
+        'when { principal.role == Ecluse::Role::"analyst" &&\n'
+        '  resource.case_type == Ecluse::CaseType::"complaint" };\n'
+    )
+    result = runner.invoke(app, ["policy", "check", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "OK: 30 policies" in result.output
+    assert "extra.cedar" in result.output
+
+
+def test_check_names_file_and_line_and_fails(tmp_path: Path) -> None:
+    (tmp_path / "extra.cedar").write_text(
+        '// fine\n@id("ok")\nforbid (principal, action, resource) when { false };\n\n'
+        '@id("typo")\npermit (principal, action, resource)\n'
+        'when { principal.role == Ecluse::Role::"agnet" };\n'
+    )
+    result = runner.invoke(app, ["policy", "check", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "extra.cedar:5: in policy 'typo'" in result.stderr
+    assert '`"agnet"` is not declared' in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_check_of_a_missing_directory_fails_cleanly(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["policy", "check", str(tmp_path / "nope")])
+    assert result.exit_code == 1
+    assert "not a directory" in result.stderr
+
+
+def test_explain_prints_every_field_and_the_deciding_policies(tmp_path: Path) -> None:
+    result = runner.invoke(app, [*EXPLAIN_AGENT, "--dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    table = rows(result.output)
+    assert list(table) == [
+        "name",
+        "birth_date",
+        "national_number",
+        "address",
+        "phone",
+        "email",
+        "iban",
+        "contracts",
+        "invoices",
+        "lines",
+        "supply_points",
+    ]
+    assert table["name"][:5] == ["masked", "-", "-", "-", "-"]
+    assert table["address"][:5] == ["masked", "-", "4-eyes", "-", "-"]
+    assert table["supply_points"][:2] == ["masked", "yes"]
+    assert table["national_number"][0] == "hidden"
+    assert table["national_number"][5] == "guard.national_number_never_to_vendors"
+    assert table["birth_date"][5] == "(default deny)"
+    assert "need.meter_move" in result.output
+    assert "reveal.vendor_meter_move_ean" in result.output
+    assert "Reveal quota: 20 per day" in result.output
+
+
+def test_explain_a_closed_case(tmp_path: Path) -> None:
+    args = [*EXPLAIN_AGENT, "--status", "closed", "--dir", str(tmp_path)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert all(cells[0] == "hidden" for cells in rows(result.output).values())
+    assert "guard.vendor_open_cases_only" in result.output
+
+
+def test_explain_rejects_an_unknown_role(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["policy", "explain", "--role", "intern", "--case-type", "x"])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+
+
+def test_show_lists_the_files_in_force(tmp_path: Path) -> None:
+    (tmp_path / "reveal.cedar").write_text("// no reveals here\n")
+    result = runner.invoke(app, ["policy", "show", "--dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "# reveal.cedar (override" in result.output
+    assert "# guards.cedar (default" in result.output
+    assert "// no reveals here" in result.output
+    assert '@id("guard.national_number_never_to_vendors")' in result.output
+
+
+def test_commands_use_the_installation_policy_directory(tmp_path: Path) -> None:
+    """GIVEN an installation whose ecluse.toml names a policy directory
+    WHEN check and explain run without --dir
+    THEN they use that directory over the defaults."""
+    data = tmp_path / "data"
+    assert runner.invoke(app, ["--data-dir", str(data), "init"]).exit_code == 0
+    with (data / "ecluse.toml").open("a") as config:
+        config.write('\n[policy]\ndir = "mine"\n')
+    (data / "mine").mkdir()
+    (data / "mine" / "quotas.toml").write_text("[reveal_per_day]\nagent = 3\n")
+    result = runner.invoke(app, ["--data-dir", str(data), "policy", "check"])
+    assert result.exit_code == 0, result.output
+    assert "quotas.toml" in result.output and "override" in result.output
+    result = runner.invoke(app, ["--data-dir", str(data), *EXPLAIN_AGENT])
+    assert result.exit_code == 0, result.output
+    assert "Reveal quota: 3 per day" in result.output
