@@ -1,0 +1,183 @@
+"""Analytics engines that run the feature job: DuckDB (default) and Apache Spark (local/cluster).
+
+Both expose the same three operations: register the inputs, materialise a query under a name,
+and fetch a (small) query result as an Arrow table. Only the ``records`` view differs, because
+reading Parquet and computing epoch seconds are spelt differently.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+from ecluse.errors import EcluseError
+from ecluse.usage._ranges import RangeTable
+from ecluse.usage._schema import RECORD_COLUMNS, STORED_TYPES
+
+__all__ = ["ENGINES", "AnalyticsEngine", "DuckDBEngine", "SparkEngine", "open_engine"]
+
+ENGINES = ("duckdb", "spark")
+_SPARK_TYPES = {
+    "VARCHAR": "string",
+    "TIMESTAMP": "timestamp",
+    "INTEGER": "int",
+    "BIGINT": "bigint",
+    "DOUBLE": "double",
+}
+
+
+class AnalyticsEngine(Protocol):
+    name: str
+
+    def register_records(self, paths: Sequence[Path]) -> None: ...
+    def register_ranges(self, ranges: RangeTable) -> None: ...
+    def materialise(self, name: str, sql: str) -> None: ...
+    def fetch(self, sql: str) -> pa.Table: ...
+    def close(self) -> None: ...
+
+
+def _ranges_arrow(ranges: RangeTable) -> pa.Table:
+    rows = ranges.ranges
+    return pa.table(
+        {
+            "prefix": [r.prefix for r in rows],
+            "range_class": [r.range_class for r in rows],
+            "country": [r.country for r in rows],
+            "plen": pa.array([len(r.prefix) for r in rows], pa.int32()),
+        }
+    )
+
+
+def _parquet_files(paths: Sequence[Path]) -> list[str]:
+    files: list[str] = []
+    for p in paths:
+        if p.is_dir():
+            files.extend(str(f) for f in sorted(p.rglob("*.parquet")))
+        elif p.exists():
+            files.append(str(p))
+        else:
+            raise EcluseError(f"{p}: no such file or directory")
+    if not files:
+        raise EcluseError("no call-record Parquet files to score")
+    return files
+
+
+class DuckDBEngine:
+    """In-process DuckDB; ``threads`` defaults to all cores, ``memory_limit`` e.g. ``'8GB'``."""
+
+    name = "duckdb"
+
+    def __init__(self, *, threads: int | None = None, memory_limit: str | None = None) -> None:
+        import duckdb
+
+        self._con: Any = duckdb.connect()
+        self._con.execute("SET TimeZone = 'UTC'")
+        if threads:
+            self._con.execute(f"SET threads = {int(threads)}")
+        if memory_limit:
+            self._con.execute(f"SET memory_limit = '{memory_limit.replace(chr(39), '')}'")
+
+    def register_records(self, paths: Sequence[Path]) -> None:
+        files = _parquet_files(paths)
+        listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+        cols = ", ".join(RECORD_COLUMNS)
+        self._con.execute(
+            f"CREATE OR REPLACE VIEW records AS SELECT {cols}, "
+            "CAST(epoch(start_time) AS BIGINT) AS start_s "
+            f"FROM read_parquet([{listing}], union_by_name = true, hive_partitioning = false)"
+        )
+
+    def register_ranges(self, ranges: RangeTable) -> None:
+        table = _ranges_arrow(ranges)
+        self._con.register("ranges_arrow", table)
+        self._con.execute("CREATE OR REPLACE TABLE ranges AS SELECT * FROM ranges_arrow")
+        self._con.execute("CREATE OR REPLACE TABLE range_lens AS SELECT DISTINCT plen FROM ranges")
+
+    def materialise(self, name: str, sql: str) -> None:
+        self._con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
+
+    def fetch(self, sql: str) -> pa.Table:
+        result: pa.Table = self._con.sql(sql).to_arrow_table()
+        return result
+
+    def close(self) -> None:
+        self._con.close()
+
+
+class SparkEngine:
+    """Spark SQL; ``master`` is ``local[2]`` by default, or a cluster URL."""
+
+    name = "spark"
+
+    def __init__(self, *, master: str = "local[2]", session: Any = None) -> None:
+        with warnings.catch_warnings():
+            # pyspark warns about the pandas version it was built against; we use Arrow only.
+            warnings.simplefilter("ignore", FutureWarning)
+            from pyspark.sql import SparkSession
+
+            self._own = session is None
+            self._spark: Any = session or (
+                SparkSession.builder.master(master)
+                .appName("ecluse-usage")
+                .config("spark.ui.enabled", "false")
+                .config("spark.sql.session.timeZone", "UTC")
+                .config("spark.sql.shuffle.partitions", "8")
+                .config("spark.sql.ansi.enabled", "false")
+                .getOrCreate()
+            )
+        self._cached: list[Any] = []
+
+    def register_records(self, paths: Sequence[Path]) -> None:
+        from pyspark.sql import functions
+
+        files = _parquet_files(paths)
+        df = self._spark.read.option("mergeSchema", "true").parquet(*files)
+        for col, sql_type in STORED_TYPES.items():
+            if col not in df.columns:  # optional column absent from every file
+                df = df.withColumn(col, functions.lit(None).cast(_SPARK_TYPES[sql_type]))
+        df.select(*RECORD_COLUMNS).createOrReplaceTempView("records_raw")
+        self._spark.sql(
+            "SELECT record_id, msisdn, CAST(start_time AS TIMESTAMP) AS start_time, type, "
+            "direction, other_party, duration_s, bytes, cell_id, imei, roaming_country, charge, "
+            "plan, unix_seconds(CAST(start_time AS TIMESTAMP)) AS start_s FROM records_raw"
+        ).createOrReplaceTempView("records")
+
+    def register_ranges(self, ranges: RangeTable) -> None:
+        rows = ranges.ranges
+        df = self._spark.createDataFrame(
+            [(r.prefix, r.range_class, r.country, len(r.prefix)) for r in rows],
+            "prefix string, range_class string, country string, plen int",
+        )
+        df.createOrReplaceTempView("ranges")
+        self._spark.sql("SELECT DISTINCT plen FROM ranges").createOrReplaceTempView("range_lens")
+
+    def materialise(self, name: str, sql: str) -> None:
+        df = self._spark.sql(sql).cache()
+        df.count()  # materialise now so that timings and failures happen here
+        self._cached.append(df)
+        df.createOrReplaceTempView(name)
+
+    def fetch(self, sql: str) -> pa.Table:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            result: pa.Table = self._spark.sql(sql).toArrow()
+        return result
+
+    def close(self) -> None:
+        for df in self._cached:
+            df.unpersist()
+        if self._own:
+            self._spark.stop()
+
+
+def open_engine(name: str, **options: Any) -> AnalyticsEngine:
+    """An engine by name: ``duckdb`` or ``spark``."""
+    if name == "duckdb":
+        return DuckDBEngine(**options)
+    if name == "spark":
+        return SparkEngine(**options)
+    raise EcluseError(f"unknown engine {name!r}; use one of: {', '.join(ENGINES)}")
