@@ -122,7 +122,7 @@ def list_people(
     *,
     vendor_id: int | None = None,
     site_id: int | None = None,
-    role: Role | None = None,
+    role: Role | str | None = None,
     include_leavers: bool = False,
 ) -> list[Person]:
     query = sa.select(*_PUBLIC).order_by(t.people.c.id)
@@ -131,7 +131,7 @@ def list_people(
     if site_id is not None:
         query = query.where(t.people.c.site_id == site_id)
     if role is not None:
-        query = query.where(t.people.c.role == role.value)
+        query = query.where(t.people.c.role == check_role(role).value)
     if not include_leavers:
         query = query.where(t.people.c.active.is_(True))
     with engine.connect() as conn:
