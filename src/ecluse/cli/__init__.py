@@ -5,8 +5,8 @@ Each command group lives in its own ``_<group>.py`` module and is registered her
 
 from __future__ import annotations
 
-from ecluse.cli import _customers, _keys, _notify, _org, _policy
+from ecluse.cli import _customers, _keys, _ledger, _notify, _org, _policy, _usage
 from ecluse.cli._app import app, main
 
 __all__ = ["app", "main"]
-_COMMAND_GROUPS = (_customers, _keys, _notify, _org, _policy)
+_COMMAND_GROUPS = (_customers, _keys, _ledger, _notify, _org, _policy, _usage)

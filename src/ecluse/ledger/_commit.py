@@ -1,0 +1,68 @@
+"""Group commit: concurrent appenders share one transaction, led by one of them.
+
+The first caller to arrive while nobody is writing becomes the leader: it takes every
+request queued so far, writes them in one transaction, wakes their callers, and hands the
+leadership to the oldest request that arrived meanwhile. No background thread is needed,
+and each caller returns only once its own entries are committed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+__all__ = ["GroupCommitter", "Request"]
+
+
+class Request:
+    __slots__ = ("error", "event", "indices", "items", "lead", "time")
+
+    def __init__(self, items: list[Any], time: datetime) -> None:
+        self.items = items
+        self.time = time
+        self.indices: list[int] = []
+        self.error: BaseException | None = None
+        self.event = threading.Event()
+        self.lead = False
+
+
+class GroupCommitter:
+    def __init__(self, write: Callable[[list[Request]], None]) -> None:
+        self._write = write
+        self._mutex = threading.Lock()
+        self._queue: list[Request] = []
+        self._busy = False
+
+    def submit(self, req: Request) -> list[int]:
+        with self._mutex:
+            self._queue.append(req)
+            lead = not self._busy
+            self._busy = True
+        if not lead:
+            req.event.wait()
+        if lead or req.lead:
+            self._lead()
+        if req.error is not None:
+            raise req.error
+        return req.indices
+
+    def _lead(self) -> None:
+        with self._mutex:
+            batch, self._queue = self._queue, []
+        try:
+            self._write(batch)
+        except BaseException as exc:
+            for r in batch:
+                r.error = exc
+        finally:
+            with self._mutex:
+                if self._queue:
+                    nxt = self._queue[0]
+                    nxt.lead = True
+                    nxt.event.set()
+                else:
+                    self._busy = False
+            for r in batch:
+                r.event.set()

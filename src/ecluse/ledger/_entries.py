@@ -1,0 +1,211 @@
+"""What a ledger entry is, its canonical bytes, and the guard against clear personal data."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from ecluse.errors import InputError
+
+__all__ = [
+    "ClearDataError",
+    "Entry",
+    "EntryKind",
+    "NewEntry",
+    "canonical_details",
+    "format_time",
+    "leaf_bytes",
+]
+
+
+class EntryKind(StrEnum):
+    """What happened. Other modules may use their own lower_snake kinds (see ``NewEntry``)."""
+
+    VIEW = "view"
+    REVEAL = "reveal"
+    EXPORT = "export"
+    EDIT = "edit"
+    DECISION = "decision"
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    DENIED = "denied"
+    POLICY_CHANGE = "policy_change"
+    OFFBOARDING = "offboarding"
+    ERASURE = "erasure"
+    IMPORT = "import"
+    NOTIFICATION = "notification"
+    APPROVAL = "approval"
+    USAGE_DECISION = "usage_decision"
+
+
+class ClearDataError(InputError):
+    """An entry carries something that looks like clear personal data; it is not appended."""
+
+
+_KIND = re.compile(r"[a-z][a-z0-9_.]{0,63}")
+_ID_MAX = 128
+# Cheap detectors of values that must never be in the ledger. They never echo the value.
+_CLEAR = (
+    (re.compile(r"[^\s@]+@[^\s@]+\.[A-Za-z]{2,}"), "an e-mail address"),
+    (re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"), "an IBAN"),
+    (re.compile(r"(?:\+|\b00)\d(?:[ .\-/]?\d){7,}"), "a phone number"),
+    (re.compile(r"\b\d{2}\.\d{2}\.\d{2}-\d{3}\.\d{2}\b"), "a national register number"),
+    (re.compile(r"\d{9,}"), "a long number (phone, national number, card or EAN)"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NewEntry:
+    """An entry to append. ``actor``, ``subject`` and ``case_id`` are pseudonymous ids.
+
+    Callers must never put clear personal data (names, e-mail addresses, phone numbers,
+    IBANs, free text typed by a customer) in any field: the ledger is kept forever and shown
+    to auditors. ``details`` holds JSON values such as vendor, site, country, field classes
+    and the reason *code* or pseudonymised reason. ``time`` defaults to the append time.
+    """
+
+    kind: str
+    actor: str
+    subject: str | None = None
+    case_id: str | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+    time: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One stored entry; ``leaf`` is the canonical bytes its leaf hash covers."""
+
+    index: int
+    time: datetime
+    kind: str
+    actor: str
+    subject: str | None
+    case_id: str | None
+    details: dict[str, Any]
+    leaf_hash: bytes
+
+    @property
+    def leaf(self) -> bytes:
+        return leaf_bytes(
+            self.index,
+            self.time,
+            self.kind,
+            self.actor,
+            self.subject,
+            self.case_id,
+            canonical_details(self.details),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "time": format_time(self.time),
+            "kind": self.kind,
+            "actor": self.actor,
+            "subject": self.subject,
+            "case_id": self.case_id,
+            "details": self.details,
+            "leaf_hash": self.leaf_hash.hex(),
+        }
+
+
+def format_time(t: datetime) -> str:
+    """UTC, microseconds, ``Z``: the one time format inside leaves and checkpoints."""
+    return t.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def canonical_details(details: Mapping[str, Any]) -> str:
+    return json.dumps(
+        details, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+_enc = json.encoder.encode_basestring  # C-accelerated; same escaping as json.dumps
+
+
+def leaf_bytes(
+    index: int,
+    time: datetime | str,
+    kind: str,
+    actor: str,
+    subject: str | None,
+    case_id: str | None,
+    details_json: str,
+) -> bytes:
+    """Canonical leaf: sorted-key compact JSON in UTF-8, byte-identical to ``json.dumps``.
+
+    Written out by hand because verification rebuilds it for every entry; ``details_json``
+    must already be canonical (:func:`canonical_details`).
+    """
+    ts = time if isinstance(time, str) else format_time(time)
+    return (
+        f'{{"actor":{_enc(actor)},"case_id":{"null" if case_id is None else _enc(case_id)},'
+        f'"details":{details_json},"index":{index},"kind":{_enc(kind)},'
+        f'"subject":{"null" if subject is None else _enc(subject)},"time":"{ts}"}}'
+    ).encode()
+
+
+def prepare(entry: NewEntry, where: str = "ledger entry") -> tuple[str, str]:
+    """Validate an entry; returns its canonical details JSON and its kind as a plain str."""
+    kind = str(entry.kind)
+    if not _KIND.fullmatch(kind):
+        raise InputError("a kind is lower_snake_case, at most 64 characters", where=where)
+    for name, value in (
+        ("actor", entry.actor),
+        ("subject", entry.subject),
+        ("case_id", entry.case_id),
+    ):
+        if value is None:
+            if name == "actor":
+                raise InputError("an entry needs an actor (a person id or 'system')", where=where)
+            continue
+        if not isinstance(value, str) or not value or len(value) > _ID_MAX:
+            raise InputError(
+                f"must be a non-empty id of at most {_ID_MAX} characters", where=where, field=name
+            )
+        _check_clear(value, where, name)
+    if not isinstance(entry.details, Mapping):
+        raise InputError("details must be a mapping", where=where, field="details")
+    _check_value(entry.details, where, "details")
+    try:
+        details = canonical_details(entry.details)
+    except (TypeError, ValueError):
+        raise InputError(
+            "details must hold JSON values only", where=where, field="details"
+        ) from None
+    try:
+        # A lone surrogate would only fail inside the shared transaction, failing others too.
+        for text in (details, entry.actor, entry.subject or "", entry.case_id or ""):
+            text.encode()
+    except UnicodeEncodeError:
+        raise InputError("not valid Unicode text", where=where) from None
+    if entry.time is not None and entry.time.tzinfo is None:
+        raise InputError("time must be timezone-aware", where=where, field="time")
+    return kind, details
+
+
+def _check_value(value: Any, where: str, path: str) -> None:
+    if isinstance(value, str):
+        _check_clear(value, where, path)
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            _check_value(v, where, f"{path}.{k}")
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            _check_value(v, where, f"{path}[{i}]")
+
+
+def _check_clear(value: str, where: str, path: str) -> None:
+    for pattern, what in _CLEAR:
+        if pattern.search(value):
+            raise ClearDataError(
+                f"looks like {what}; ledger entries carry pseudonymous ids only",
+                where=where,
+                field=path,
+            )

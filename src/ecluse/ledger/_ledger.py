@@ -1,0 +1,315 @@
+"""The :class:`Ledger`: durable group-committed appends, signed checkpoints, reads, proofs."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import weakref
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlalchemy.engine import Connection, Engine
+
+from ecluse.db import utcnow
+from ecluse.errors import EcluseError, InputError, NotFound
+from ecluse.installation import Installation
+from ecluse.ledger import _proofs, _read
+from ecluse.ledger._checkpoint import SignedCheckpoint, key_id, sign_checkpoint
+from ecluse.ledger._commit import GroupCommitter, Request
+from ecluse.ledger._entries import Entry, NewEntry, leaf_bytes, prepare
+from ecluse.ledger._merkle import CompactRange
+from ecluse.ledger._proofs import ConsistencyProof, InclusionProof
+from ecluse.ledger._tables import checkpoints, entries, head
+from ecluse.ledger._verify import VerifyReport, verify_ledger
+
+__all__ = ["Ledger", "ledger_for"]
+
+_log = logging.getLogger(__name__)
+_sha256 = hashlib.sha256
+
+
+class Ledger:
+    """The installation's append-only Merkle log.
+
+    ``append`` returns once the entry is committed (durable: SQLite ``synchronous=FULL``,
+    PostgreSQL ``synchronous_commit``); concurrent callers in this process share one
+    transaction, and the head row lock keeps several processes correct. A checkpoint is
+    signed in the same transaction once ``checkpoint_every`` entries are unsigned or the last
+    one is ``checkpoint_seconds`` old, and by a timer when appends stop.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        signing_key: Ed25519PrivateKey,
+        *,
+        checkpoint_every: int = 1000,
+        checkpoint_seconds: float = 60,
+    ) -> None:
+        if checkpoint_every < 1 or checkpoint_seconds <= 0:
+            raise ValueError("checkpoint_every and checkpoint_seconds must be positive")
+        self.engine = engine
+        self._key = signing_key
+        self.public_key: Ed25519PublicKey = signing_key.public_key()
+        self.key_id = key_id(self.public_key)
+        self.checkpoint_every = checkpoint_every
+        self.checkpoint_seconds = checkpoint_seconds
+        self._committer = GroupCommitter(self._write)
+        self._timer: threading.Timer | None = None
+        self._timer_lock = threading.Lock()
+        self._closed = False
+        # A pending timer must not reconnect to an engine its owner has disposed (tests drop
+        # whole schemas); the weak reference lets an unused ledger be collected.
+        ref = weakref.ref(self)
+
+        def _disposed(_engine: Engine) -> None:
+            led = ref()
+            if led is not None:
+                led._cancel_timer()
+
+        sa.event.listen(engine, "engine_disposed", _disposed)
+
+    # -- appending -----------------------------------------------------------------------
+    def append(self, entry: NewEntry) -> int:
+        """Append one entry; returns its index once it is durably committed."""
+        return self.append_many((entry,))[0]
+
+    def append_many(self, new_entries: Iterable[NewEntry]) -> list[int]:
+        """Append entries atomically, in order; returns their indexes once committed.
+
+        Every entry is validated first: one bad entry (bad kind, clear personal data)
+        raises :class:`InputError` naming it and nothing is appended.
+        """
+        items = []
+        for n, e in enumerate(new_entries):
+            kind, details = prepare(e, where=f"ledger entry {n + 1}")
+            items.append((kind, details, e))
+        if not items:
+            return []
+        return self._committer.submit(Request(items, utcnow()))
+
+    def _write(self, batch: list[Request]) -> None:
+        now = utcnow()
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(head).where(head.c.id == 1).with_for_update()).one()
+            size: int = row.tree_size
+            edge = _edge(row)
+            rows = []
+            sha = _sha256
+            for req in batch:
+                for kind, details, e in req.items:
+                    t = e.time or req.time
+                    leaf = leaf_bytes(size, t, kind, e.actor, e.subject, e.case_id, details)
+                    digest = sha(b"\x00" + leaf).digest()
+                    edge.append(digest)
+                    rows.append(
+                        {
+                            "idx": size,
+                            "time": t,
+                            "kind": kind,
+                            "actor": e.actor,
+                            "subject": e.subject,
+                            "case_id": e.case_id,
+                            "details": details,
+                            "leaf_hash": digest,
+                        }
+                    )
+                    req.indices.append(size)
+                    size += 1
+            conn.execute(entries.insert(), rows)
+            values: dict[str, object] = {"tree_size": size, "frontier": edge.to_bytes()}
+            cp_size: int = row.checkpoint_size
+            cp_time: datetime | None = row.checkpoint_time
+            if size - cp_size >= self.checkpoint_every or (
+                cp_time is not None and (now - cp_time).total_seconds() >= self.checkpoint_seconds
+            ):
+                values.update(self._insert_checkpoint(conn, size, edge.root(), now))
+                cp_size = size
+            conn.execute(sa.update(head).where(head.c.id == 1).values(**values))
+        if size > cp_size:
+            self._arm_timer()
+
+    # -- checkpoints ---------------------------------------------------------------------
+    def _insert_checkpoint(
+        self, conn: Connection, size: int, root: bytes, now: datetime
+    ) -> dict[str, object]:
+        cp = sign_checkpoint(self._key, size, root, now)
+        conn.execute(
+            checkpoints.insert().values(
+                tree_size=cp.tree_size,
+                root_hash=cp.root_hash,
+                time=cp.time,
+                key_id=cp.key_id,
+                signature=cp.signature,
+            )
+        )
+        return {"checkpoint_size": size, "checkpoint_time": cp.time}
+
+    def checkpoint(self) -> SignedCheckpoint:
+        """Sign the current tree now (or return the checkpoint that already covers it)."""
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(head).where(head.c.id == 1).with_for_update()).one()
+            existing = _read.checkpoint_at(conn, row.tree_size)
+            if existing is not None:
+                return existing
+            root = _edge(row).root()
+            values = self._insert_checkpoint(conn, row.tree_size, root, utcnow())
+            conn.execute(sa.update(head).where(head.c.id == 1).values(**values))
+            cp = _read.checkpoint_at(conn, row.tree_size)
+        assert cp is not None
+        return cp
+
+    def latest_checkpoint(self) -> SignedCheckpoint | None:
+        with self.engine.connect() as conn:
+            return _read.latest_checkpoint(conn)
+
+    def checkpoints(self) -> list[SignedCheckpoint]:
+        with self.engine.connect() as conn:
+            return _read.all_checkpoints(conn)
+
+    def _arm_timer(self) -> None:
+        with self._timer_lock:
+            if self._timer is not None or self._closed:
+                return
+            self._timer = threading.Timer(self.checkpoint_seconds, self._on_timer)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _on_timer(self) -> None:
+        with self._timer_lock:
+            self._timer = None
+            if self._closed:
+                return
+        try:
+            self.checkpoint()
+        except Exception as exc:  # a timer thread has nobody to raise to
+            _log.warning("ledger: scheduled checkpoint failed: %s", type(exc).__name__)
+
+    def _cancel_timer(self) -> None:
+        with self._timer_lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+
+    def close(self) -> None:
+        """Stop the checkpoint timer for good (entries are always committed already)."""
+        with self._timer_lock:
+            self._closed = True
+        self._cancel_timer()
+
+    # -- reading -------------------------------------------------------------------------
+    def size(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(head.c.tree_size).where(head.c.id == 1)).scalar_one())
+
+    def root(self) -> bytes:
+        """The root hash of the whole tree as it stands."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(head).where(head.c.id == 1)).one()
+        return _edge(row).root()
+
+    def entry(self, index: int) -> Entry:
+        with self.engine.connect() as conn:
+            found = _read.query(conn, start=index, stop=index + 1)
+        if not found:
+            raise NotFound(f"ledger entry {index} does not exist")
+        return found[0]
+
+    def entries(
+        self,
+        *,
+        kind: str | Sequence[str] | None = None,
+        actor: str | None = None,
+        subject: str | None = None,
+        case_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        start: int | None = None,
+        stop: int | None = None,
+        limit: int | None = None,
+        newest_first: bool = False,
+    ) -> list[Entry]:
+        """Entries matching every filter given (time range is ``since <= time < until``)."""
+        with self.engine.connect() as conn:
+            return _read.query(
+                conn,
+                kind=kind,
+                actor=actor,
+                subject=subject,
+                case_id=case_id,
+                since=since,
+                until=until,
+                start=start,
+                stop=stop,
+                limit=limit,
+                newest_first=newest_first,
+            )
+
+    def iter_entries(self, *, batch: int = 5000, **filters: object) -> Iterator[Entry]:
+        """Stream entries in index order in pages of ``batch`` (same filters as ``entries``)."""
+        start = filters.pop("start", None)
+        stop = filters.pop("stop", None)
+        nxt = int(start) if isinstance(start, int) else 0
+        while True:
+            page = self.entries(start=nxt, stop=stop, limit=batch, **filters)  # type: ignore[arg-type]
+            yield from page
+            if len(page) < batch:
+                return
+            nxt = page[-1].index + 1
+
+    def entries_for_subject(
+        self, subject: str, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[Entry]:
+        """Everything recorded about one customer (pseudonymous id), oldest first."""
+        return self.entries(subject=subject, since=since, until=until)
+
+    def entries_for_case(self, case_id: str) -> list[Entry]:
+        return self.entries(case_id=case_id)
+
+    # -- proofs and verification ---------------------------------------------------------
+    def inclusion_proof(self, index: int, tree_size: int | None = None) -> InclusionProof:
+        with self.engine.connect() as conn:
+            return _proofs.inclusion_proof(conn, index, self._size_or_head(conn, tree_size))
+
+    def consistency_proof(self, old_size: int, new_size: int | None = None) -> ConsistencyProof:
+        with self.engine.connect() as conn:
+            return _proofs.consistency_proof(conn, old_size, self._size_or_head(conn, new_size))
+
+    @staticmethod
+    def _size_or_head(conn: Connection, size: int | None) -> int:
+        current = int(conn.execute(sa.select(head.c.tree_size).where(head.c.id == 1)).scalar_one())
+        if size is None:
+            return current
+        if not 0 <= size <= current:
+            raise InputError(f"tree size {size} is outside 0..{current}", field="tree_size")
+        return size
+
+    def verify(self, progress: _read.Progress | None = None) -> VerifyReport:
+        """Recompute every leaf and the tree; check every checkpoint. See :class:`VerifyReport`."""
+        return verify_ledger(self.engine, self.public_key, progress)
+
+
+def _edge(head_row: Any) -> CompactRange:
+    try:
+        return CompactRange.from_bytes(head_row.tree_size, head_row.frontier)
+    except ValueError:
+        raise EcluseError("the ledger head row is damaged: run 'ecluse ledger verify'") from None
+
+
+_cache_lock = threading.Lock()
+
+
+def ledger_for(inst: Installation) -> Ledger:
+    """The installation's shared :class:`Ledger` (one per engine and signing key)."""
+    # Kept on the engine itself so it lives and dies with it (no global cache to leak).
+    kid = key_id(inst.keyring.verify_key)
+    with _cache_lock:
+        cache: dict[str, Ledger] = inst.engine.__dict__.setdefault("_ecluse_ledgers", {})
+        led = cache.get(kid)
+        if led is None:
+            led = cache[kid] = Ledger(inst.engine, inst.keyring.signing_key)
+        return led

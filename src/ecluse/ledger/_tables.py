@@ -1,0 +1,45 @@
+"""The ledger's tables: entries, signed checkpoints and the single-row head."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ecluse.db import UTCDateTime, metadata
+
+__all__ = ["checkpoints", "entries", "head"]
+
+entries = sa.Table(
+    "ledger_entries",
+    metadata,
+    sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("time", UTCDateTime, nullable=False, index=True),
+    sa.Column("kind", sa.String(64), nullable=False, index=True),
+    sa.Column("actor", sa.String(128), nullable=False, index=True),
+    sa.Column("subject", sa.String(128), nullable=True, index=True),
+    sa.Column("case_id", sa.String(128), nullable=True, index=True),
+    # Canonical JSON text, not JSONB: PostgreSQL would reorder keys and lose the exact bytes.
+    sa.Column("details", sa.Text, nullable=False),
+    sa.Column("leaf_hash", sa.LargeBinary(32), nullable=False),
+)
+
+checkpoints = sa.Table(
+    "ledger_checkpoints",
+    metadata,
+    sa.Column("tree_size", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("root_hash", sa.LargeBinary(32), nullable=False),
+    sa.Column("time", UTCDateTime, nullable=False),
+    sa.Column("key_id", sa.String(64), nullable=False),
+    sa.Column("signature", sa.LargeBinary(64), nullable=False),
+)
+
+# One row (id = 1): the next index and the tree's right edge. Locking it serialises index
+# allocation across threads, processes and machines.
+head = sa.Table(
+    "ledger_head",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("tree_size", sa.BigInteger, nullable=False),
+    sa.Column("frontier", sa.LargeBinary, nullable=False),
+    sa.Column("checkpoint_size", sa.BigInteger, nullable=False),
+    sa.Column("checkpoint_time", UTCDateTime, nullable=True),
+)
