@@ -87,7 +87,10 @@ def test_message_is_written_in_the_callers_transaction(engine: Engine, keyring: 
 
 
 def test_idempotency_key_enqueues_once(engine: Engine, keyring: Keyring) -> None:
-    first = enqueue(engine, sms(idempotency_key="case-9:contact"), keyring=keyring)
+    first = enqueue(
+        engine, sms(idempotency_key="case-9:contact", language="fr-BE"), keyring=keyring
+    )
+    assert notification_status(engine, first).language == "fr"
     again = enqueue(engine, sms(idempotency_key="case-9:contact"), keyring=keyring)
     assert first == again
     with engine.connect() as conn:
@@ -116,8 +119,9 @@ def test_bad_input_names_the_field_never_the_value(engine: Engine, keyring: Keyr
 def test_5xx_is_retried_with_exponential_backoff(
     engine: Engine, keyring: Keyring, sms_gateway: SmsPeer
 ) -> None:
-    """GIVEN a gateway failing twice WHEN passes run over time THEN backoff 30 s, 60 s, sent."""
-    sms_gateway.script = [500, 503]
+    """GIVEN a gateway failing twice (500, then 429 rate limit) WHEN passes run over time
+    THEN backoff 30 s, 60 s, then sent."""
+    sms_gateway.script = [500, 429]
     channels = [gateway(sms_gateway)]
     nid = enqueue(engine, sms(), keyring=keyring, now=T0)
     assert deliver_pending(engine, channels, keyring=keyring, now=T0).retrying == 1
@@ -164,15 +168,6 @@ def test_4xx_is_dead_at_once_and_content_is_dropped(
     assert row.sealed is None and row.wrapped_key is None
 
 
-def test_rate_limit_429_is_retryable(
-    engine: Engine, keyring: Keyring, sms_gateway: SmsPeer
-) -> None:
-    sms_gateway.script = [429]
-    nid = enqueue(engine, sms(), keyring=keyring, now=T0)
-    deliver_pending(engine, [gateway(sms_gateway)], keyring=keyring, now=T0)
-    assert state_of(engine, nid) is NotificationState.FAILED
-
-
 def test_dead_after_max_attempts(engine: Engine, keyring: Keyring, sms_gateway: SmsPeer) -> None:
     sms_gateway.script = [500] * 3
     policy = RetryPolicy(max_attempts=3, base_delay=timedelta(seconds=1))
@@ -216,23 +211,17 @@ def test_expired_one_time_code_is_not_sent(
     assert sms_gateway.requests == []
 
 
-def test_not_before_delays_the_first_attempt(
+def test_messages_wait_until_due_and_for_their_channel(
     engine: Engine, keyring: Keyring, sms_gateway: SmsPeer
 ) -> None:
-    nid = enqueue(engine, sms(not_before=T0 + timedelta(hours=1)), keyring=keyring, now=T0)
-    assert deliver_pending(engine, [gateway(sms_gateway)], keyring=keyring, now=T0).claimed == 0
-    deliver_pending(engine, [gateway(sms_gateway)], keyring=keyring, now=T0 + timedelta(hours=1))
-    assert state_of(engine, nid) is NotificationState.SENT
-
-
-def test_messages_for_an_unconfigured_channel_wait(
-    engine: Engine, keyring: Keyring, sms_gateway: SmsPeer
-) -> None:
+    later = enqueue(engine, sms(not_before=T0 + timedelta(hours=1)), keyring=keyring, now=T0)
     mail = sms(channel=ChannelKind.EMAIL, recipient="someone@example.org")
-    nid = enqueue(engine, mail, keyring=keyring, now=T0)
+    waiting = enqueue(engine, mail, keyring=keyring, now=T0)
     assert deliver_pending(engine, [gateway(sms_gateway)], keyring=keyring, now=T0).claimed == 0
     assert deliver_pending(engine, [], keyring=keyring, now=T0).claimed == 0
-    assert state_of(engine, nid) is NotificationState.QUEUED
+    deliver_pending(engine, [gateway(sms_gateway)], keyring=keyring, now=T0 + timedelta(hours=1))
+    assert state_of(engine, later) is NotificationState.SENT
+    assert state_of(engine, waiting) is NotificationState.QUEUED
 
 
 def test_cancel_before_sending(engine: Engine, keyring: Keyring, sms_gateway: SmsPeer) -> None:

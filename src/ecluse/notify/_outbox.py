@@ -124,7 +124,9 @@ def enqueue(
         value = getattr(notification, name)
         if value is not None and value.tzinfo is None:
             raise InputError("must be a timezone-aware time", field=name)
-    rendered = render(notification.template, notification.language, channel, notification.params)
+    # "FR", "fr-BE" and "nl_BE" all name a language we write in.
+    language = str(notification.language).strip().lower().replace("_", "-").split("-")[0]
+    rendered = render(notification.template, language, channel, notification.params)
     now = now or utcnow()
     nid = uuid.uuid4().hex
     sealed = seal_message(keyring, nid, notification.recipient, rendered)
@@ -133,7 +135,7 @@ def enqueue(
         "idempotency_key": notification.idempotency_key,
         "template": notification.template,
         "channel": channel.value,
-        "language": notification.language,
+        "language": language,
         "reference": notification.reference,
         "state": NotificationState.QUEUED.value,
         "attempts": 0,
