@@ -135,11 +135,12 @@ class PolicyEngine:
         """Field by field, what ``principal`` sees of the customer behind ``case``."""
         if time.monotonic() >= self._next_check:
             self.check_for_changes()
+        literals = self._bundle.literals
         key: _ViewKey = (
             principal.role,
-            principal.vendor,
-            principal.site_country,
-            principal.team,
+            _canonical(principal.vendor, literals["vendor"]),
+            _canonical(principal.site_country, literals["site_country"]),
+            _canonical(principal.team, literals["team"]),
             case.case_type,
             case.status,
             case.assigned_to_principal,
@@ -246,6 +247,15 @@ class PolicyEngine:
             self._snapshot = snapshot
         log.info("policy set changed: %s -> %s", old.digest[:12], bundle.digest[:12])
         return change
+
+
+_OTHER = "\x00other"  # stands for any value no policy names (see _analysis)
+
+
+def _canonical(value: str, literals: frozenset[str] | None) -> str:
+    if literals is None or value in literals:
+        return value
+    return _OTHER
 
 
 def _change(old: PolicyBundle, new: PolicyBundle) -> PolicyChange:

@@ -26,7 +26,7 @@ __all__ = ["evaluate", "evaluate_view"]
 _PRINCIPAL = {"type": f"{NAMESPACE}::Person", "id": "principal"}
 _ACTIONS = {action: {"type": f"{NAMESPACE}::Action", "id": action.value} for action in Action}
 _FIELDS = {fc: {"type": f"{NAMESPACE}::Field", "id": fc.value} for fc in FieldClass}
-# the actions a case view asks about; edit is asked twice (before and after approval)
+# the actions a case view asks about; edit is asked twice (after and before approval)
 _VIEW_ACTIONS = (
     Action.VIEW_MASKED,
     Action.VIEW_CLEAR,
@@ -108,50 +108,41 @@ def evaluate(
         "context": _context(principal, case, edit_approved=case.edit_approved),
     }
     entities = _entities(principal, case, (field_class,))
-    [result] = cedarpy.is_authorized_batch([request], bundle.policy_set, entities)
+    [result] = cedarpy.is_authorized_batch([request], bundle.by_action[action], entities)
     return _decision(bundle, result)
 
 
 def evaluate_view(
     bundle: PolicyBundle, principal: Principal, case: CaseContext
 ) -> Mapping[FieldClass, FieldAccess]:
-    """Every action on every field class of one case for one person, in one Cedar batch."""
+    """Every action on every field class of one case for one person: one Cedar batch per
+    action, each against only the policies that can apply to that action."""
     fields = tuple(FieldClass)
+    entities = cedarpy.Entities.from_json_str(_entities(principal, case, fields))
     plain = _context(principal, case, edit_approved=False)
     approved = _context(principal, case, edit_approved=True)
-    requests: list[dict[str, Any]] = []
-    for fc in fields:
-        for action in _VIEW_ACTIONS:
-            context = approved if action is Action.EDIT else plain
-            requests.append(
-                {
-                    "principal": _PRINCIPAL,
-                    "action": _ACTIONS[action],
-                    "resource": _FIELDS[fc],
-                    "context": context,
-                }
-            )
-        requests.append(
+
+    def ask(action: Action, *contexts: dict[str, Any]) -> list[Decision]:
+        requests = [
             {
                 "principal": _PRINCIPAL,
-                "action": _ACTIONS[Action.EDIT],
+                "action": _ACTIONS[action],
                 "resource": _FIELDS[fc],
-                "context": plain,
+                "context": context,
             }
-        )
-    results = cedarpy.is_authorized_batch(
-        requests, bundle.policy_set, _entities(principal, case, fields)
-    )
-    per_field = len(_VIEW_ACTIONS) + 1
+            for context in contexts
+            for fc in fields
+        ]
+        results = cedarpy.is_authorized_batch(requests, bundle.by_action[action], entities)
+        return [_decision(bundle, result) for result in results]
+
+    answers = {action: ask(action, plain) for action in _VIEW_ACTIONS if action is not Action.EDIT}
+    edits = ask(Action.EDIT, approved, plain)
+    answers[Action.EDIT] = edits[: len(fields)]
     view: dict[FieldClass, FieldAccess] = {}
     for index, fc in enumerate(fields):
-        chunk = results[index * per_field : (index + 1) * per_field]
-        decisions = {
-            action: _decision(bundle, result)
-            for action, result in zip(_VIEW_ACTIONS, chunk, strict=False)
-        }
-        unapproved = _decision(bundle, chunk[-1])
-        view[fc] = _access(fc, decisions, unapproved)
+        decisions = {action: answers[action][index] for action in _VIEW_ACTIONS}
+        view[fc] = _access(fc, decisions, edits[len(fields) + index])
     return MappingProxyType(view)
 
 

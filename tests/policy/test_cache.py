@@ -1,0 +1,68 @@
+"""The case-view cache keys on what the policies look at, and never mixes two people up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ecluse.policy import CaseContext, PolicyEngine, Principal
+from ecluse.vocabulary import CaseType, FieldClass, Role
+
+COMPLAINT = CaseContext(CaseType.COMPLAINT, assigned_to_principal=True)
+
+
+def agent(country: str, team: str = "t1", vendor: str = "callmaroc") -> Principal:
+    return Principal(Role.AGENT, vendor=vendor, site_country=country, team=team)
+
+
+def can_reveal_phone(engine: PolicyEngine, who: Principal) -> bool:
+    return engine.case_view(who, COMPLAINT)[FieldClass.PHONE].can_reveal
+
+
+def test_people_no_policy_tells_apart_share_one_cache_entry(engine: PolicyEngine) -> None:
+    engine.clear_cache()
+    before = engine.misses
+    for vendor, country, team in [("a", "MA", "t1"), ("b", "BE", "t2"), ("c", "PT", "t3")]:
+        engine.case_view(agent(country, team, vendor), COMPLAINT)
+    assert engine.misses == before + 1
+    assert engine.bundle.literals["team"] == frozenset()
+
+
+def test_a_country_rule_splits_the_cache_by_country(tmp_path: Path) -> None:
+    """GIVEN an operator rule: no reveals from sites in Morocco or Tunisia
+    WHEN agents of the same vendor in MA and PT ask
+    THEN the MA agent cannot reveal and the PT agent can, whatever the order of asking."""
+    (tmp_path / "countries.cedar").write_text(
+        "// No reveal from sites outside the EEA without an adequacy decision.\n"
+        '@id("countries.no_reveal_outside_eea")\n'
+        'forbid (principal, action == Ecluse::Action::"reveal", resource)\n'
+        'when { ["MA", "TN"].contains(principal.site_country) };\n'
+    )
+    engine = PolicyEngine(tmp_path)
+    assert engine.bundle.literals["site_country"] == frozenset({"", "MA", "TN"})
+    assert can_reveal_phone(engine, agent("PT"))
+    assert not can_reveal_phone(engine, agent("MA"))
+    assert not can_reveal_phone(engine, agent("TN"))
+    assert can_reveal_phone(engine, agent("BE"))
+
+
+def test_an_attribute_used_any_other_way_is_keyed_exactly(tmp_path: Path) -> None:
+    (tmp_path / "teams.cedar").write_text(
+        "// Only the French-speaking teams reveal.\n"
+        '@id("teams.fr_only")\n'
+        'forbid (principal, action == Ecluse::Action::"reveal", resource)\n'
+        'unless { principal.team like "fr-*" };\n'
+    )
+    engine = PolicyEngine(tmp_path)
+    assert engine.bundle.literals["team"] is None
+    assert can_reveal_phone(engine, agent("MA", team="fr-1"))
+    assert not can_reveal_phone(engine, agent("MA", team="nl-1"))
+    assert can_reveal_phone(engine, agent("MA", team="fr-2"))
+
+
+def test_views_are_read_only(engine: PolicyEngine) -> None:
+    view = engine.case_view(agent("MA"), COMPLAINT)
+    with pytest.raises(TypeError):
+        view[FieldClass.PHONE] = view[FieldClass.NAME]  # type: ignore[index]
+    assert view[FieldClass.PHONE].field_class is FieldClass.PHONE
