@@ -57,14 +57,35 @@ def mask_phone(value: str) -> str:
     number keeps at most its last two digits.
     """
     text = str(value)[:_MAX_INPUT]
-    try:
-        number = phonenumbers.parse(text, _DEFAULT_REGION)
-    except phonenumbers.NumberParseException:
-        return _mask_digits(text)
-    nsn = phonenumbers.national_significant_number(number)
+    split = _split_e164(text)
+    if split is None:
+        try:
+            number = phonenumbers.parse(text, _DEFAULT_REGION)
+        except phonenumbers.NumberParseException:
+            return _mask_digits(text)
+        split = str(number.country_code), phonenumbers.national_significant_number(number)
+    cc, nsn = split
     if len(nsn) < 6 or not nsn.isdigit():
-        return f"+{number.country_code} {_HIDDEN}"
-    return f"+{number.country_code} " + _pairs(nsn[0] + BULLET * (len(nsn) - 3) + nsn[-2:])
+        return f"+{cc} {_HIDDEN}"
+    return f"+{cc} " + _pairs(nsn[0] + BULLET * (len(nsn) - 3) + nsn[-2:])
+
+
+_SEPARATORS = str.maketrans("", "", " .-/\u00a0")
+
+
+def _split_e164(text: str) -> tuple[str, str] | None:
+    """Country code and national number of an international number, without the (slow)
+    full parser; ``None`` when the number is not plainly ``+<digits>``."""
+    compact = text.translate(_SEPARATORS)
+    digits = compact[1:]
+    if not compact.startswith("+") or not digits.isascii() or not digits.isdigit():
+        return None
+    if not 8 <= len(digits) <= 15:
+        return None
+    for size in (1, 2, 3):
+        if int(digits[:size]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            return digits[:size], digits[size:]
+    return None
 
 
 def _mask_digits(text: str) -> str:
