@@ -12,6 +12,7 @@ from alembic.config import Config
 from sqlalchemy.engine import Connection, Engine
 
 __all__ = [
+    "bulk_insert",
     "create_engine",
     "is_sqlite",
     "migrate",
@@ -88,3 +89,22 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "heads")
+
+
+def bulk_insert(conn: Connection, table: sa.Table, rows: list[tuple[Any, ...]]) -> None:
+    """Insert many rows through the driver's ``executemany`` (no per-row SQLAlchemy work).
+
+    ``rows`` are tuples in the table's column order. Bulk paths (imports, the ledger) use this:
+    SQLAlchemy's per-row parameter processing costs more than SQLite's insert itself.
+    Only for columns whose Python values the driver takes as they are (no TypeDecorators).
+    """
+    if not rows:
+        return
+    names = ", ".join(c.name for c in table.columns)
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join([marker] * len(table.columns))})"
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(sql, rows)
+    finally:
+        cursor.close()

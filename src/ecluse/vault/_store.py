@@ -6,11 +6,12 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from ecluse.db import reading, run_outside_transaction, utcnow
+from ecluse.db import bulk_insert, reading, run_outside_transaction, utcnow
 from ecluse.errors import InputError, NotFound
 from ecluse.keys import DataKey, Keyring, WrappedKey
 from ecluse.vault._model import Customer
@@ -49,6 +50,12 @@ def new_customer_id() -> str:
     return "c" + secrets.token_hex(8)
 
 
+def _to_db(column: sa.Column[Any], conn: Connection, value: object) -> object:
+    """A Python value as the driver wants it for ``column`` (for raw bulk inserts)."""
+    process = column.type.bind_processor(conn.dialect)
+    return process(value) if process else value
+
+
 def _aad(customer_id: str) -> bytes:
     return customer_id.encode() + b"|record"
 
@@ -80,10 +87,11 @@ class Vault:
         now = now or utcnow()
         existing = self._existing(conn, [r.external_id for r in rows])
         rejects: list[Reject] = []
-        inserts: list[dict[str, object]] = []
-        key_rows: list[dict[str, object]] = []
+        stamp = _to_db(customers.c.created_at, conn, now)
+        inserts: list[tuple[object, ...]] = []
+        key_rows: list[tuple[object, ...]] = []
         updates: list[dict[str, object]] = []
-        index_rows: list[dict[str, object]] = []
+        index_rows: list[tuple[object, ...]] = []
         reindexed: list[str] = []
         for row in rows:
             prior = existing.get(row.external_id)
@@ -115,27 +123,26 @@ class Vault:
             else:
                 cid = new_customer_id()
                 dek, wrapped = self.keyring.new_data_key()
+                # in the customers table's column order
                 inserts.append(
-                    {
-                        "id": cid,
-                        "external_id": row.external_id,
-                        "language": row.language,
-                        "record": dek.seal(row.record, _aad(cid)),
-                        "invalid_fields": row.invalid_fields,
-                        "import_run": run_id,
-                        "import_line": row.line,
-                        "created_at": now,
-                        "updated_at": now,
-                    }
+                    (
+                        cid,
+                        row.external_id,
+                        row.language,
+                        dek.seal(row.record, _aad(cid)),
+                        row.invalid_fields,
+                        run_id,
+                        row.line,
+                        stamp,
+                        stamp,
+                        None,
+                    )
                 )
-                key_rows.append(
-                    {"customer_id": cid, "kek_id": wrapped.kek_id, "wrapped": wrapped.blob}
-                )
+                key_rows.append((cid, wrapped.kek_id, wrapped.blob))
             existing[row.external_id] = _Existing(cid, None, run_id, row.line)
-            index_rows.extend({"kind": k, "digest": d, "customer_id": cid} for k, d in row.index)
-        if inserts:
-            conn.execute(customers.insert(), inserts)
-            conn.execute(customer_keys.insert(), key_rows)
+            index_rows.extend((k, d, cid) for k, d in row.index)
+        bulk_insert(conn, customers, inserts)
+        bulk_insert(conn, customer_keys, key_rows)
         if updates:
             c = customers.c
             conn.execute(
@@ -152,8 +159,7 @@ class Vault:
                 updates,
             )
             conn.execute(customer_index.delete().where(customer_index.c.customer_id.in_(reindexed)))
-        if index_rows:
-            conn.execute(customer_index.insert(), index_rows)
+        bulk_insert(conn, customer_index, index_rows)
         return rejects
 
     def _existing(self, conn: Connection, external_ids: list[str]) -> dict[str, _Existing]:
