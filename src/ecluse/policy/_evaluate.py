@@ -80,16 +80,28 @@ def _context(principal: Principal, case: CaseContext, *, edit_approved: bool) ->
     }
 
 
-def _decision(bundle: PolicyBundle, result: cedarpy.AuthzResult) -> Decision:
-    annotations = result.diagnostics.id_annotations_by_reason
-    ids = tuple(sorted(str(annotations.get(r, r)) for r in result.diagnostics.reasons))
+def _decision(bundle: PolicyBundle, action: Action, result: cedarpy.AuthzResult) -> Decision:
+    diagnostics = result.diagnostics
     allowed = bool(result.allowed)
+    # the same few answers come back again and again: build each Decision once per set
+    key = (action, allowed, tuple(diagnostics.reasons), tuple(diagnostics.errors))
+    known = bundle.decision_memo.get(key)
+    if known is None:
+        known = bundle.decision_memo[key] = _new_decision(bundle, allowed, diagnostics)
+    return known
+
+
+def _new_decision(
+    bundle: PolicyBundle, allowed: bool, diagnostics: cedarpy.Diagnostics
+) -> Decision:
+    annotations = diagnostics.id_annotations_by_reason
+    ids = tuple(sorted(str(annotations.get(r, r)) for r in diagnostics.reasons))
     verb = "permitted by" if allowed else "forbidden by"
     reasons = [f"{verb} {pid}: {bundle.descriptions.get(pid, '')}".rstrip(": ") for pid in ids]
     if not ids and not allowed:
         reasons.append("no policy permits this (denied by default)")
     # evaluation errors (a policy reading a missing attribute) deny; they must not go unseen
-    reasons += [f"policy error: {err}" for err in result.diagnostics.errors]
+    reasons += [f"policy error: {err}" for err in diagnostics.errors]
     return Decision(allowed, ids, tuple(reasons))
 
 
@@ -109,20 +121,26 @@ def evaluate(
     }
     entities = _entities(principal, case, (field_class,))
     [result] = cedarpy.is_authorized_batch([request], bundle.by_action[action], entities)
-    return _decision(bundle, result)
+    return _decision(bundle, action, result)
+
+
+_NOT_REVEALABLE = Decision(False, (), ("only a field one sees masked can be revealed",))
 
 
 def evaluate_view(
     bundle: PolicyBundle, principal: Principal, case: CaseContext
 ) -> Mapping[FieldClass, FieldAccess]:
     """Every action on every field class of one case for one person: one Cedar batch per
-    action, each against only the policies that can apply to that action."""
-    fields = tuple(FieldClass)
-    entities = cedarpy.Entities.from_json_str(_entities(principal, case, fields))
-    plain = _context(principal, case, edit_approved=False)
-    approved = _context(principal, case, edit_approved=True)
+    action, each against only the policies that can apply to that action, and only for the
+    fields where the answer matters."""
+    entities = cedarpy.Entities.from_json_str(_entities(principal, case, tuple(FieldClass)))
+    # serialised once here rather than once per request inside cedarpy
+    plain = json.dumps(_context(principal, case, edit_approved=False))
+    approved = json.dumps(_context(principal, case, edit_approved=True))
 
-    def ask(action: Action, *contexts: dict[str, Any]) -> list[Decision]:
+    def ask(action: Action, fields: list[FieldClass], context: str) -> dict[FieldClass, Decision]:
+        if not fields:
+            return {}
         requests = [
             {
                 "principal": _PRINCIPAL,
@@ -130,19 +148,30 @@ def evaluate_view(
                 "resource": _FIELDS[fc],
                 "context": context,
             }
-            for context in contexts
             for fc in fields
         ]
         results = cedarpy.is_authorized_batch(requests, bundle.by_action[action], entities)
-        return [_decision(bundle, result) for result in results]
+        return {fc: _decision(bundle, action, r) for fc, r in zip(fields, results, strict=True)}
 
-    answers = {action: ask(action, plain) for action in _VIEW_ACTIONS if action is not Action.EDIT}
-    edits = ask(Action.EDIT, approved, plain)
-    answers[Action.EDIT] = edits[: len(fields)]
+    every = list(FieldClass)
+    answers: dict[Action, dict[FieldClass, Decision]] = {
+        action: ask(action, every, approved if action is Action.EDIT else plain)
+        for action in _VIEW_ACTIONS
+        if action is not Action.REVEAL
+    }
+    masked = [
+        fc
+        for fc in every
+        if answers[Action.VIEW_MASKED][fc].allowed and not answers[Action.VIEW_CLEAR][fc].allowed
+    ]
+    answers[Action.REVEAL] = ask(Action.REVEAL, masked, plain)
+    editable = [fc for fc in every if answers[Action.EDIT][fc].allowed]
+    unapproved = ask(Action.EDIT, editable, plain)
     view: dict[FieldClass, FieldAccess] = {}
-    for index, fc in enumerate(fields):
-        decisions = {action: answers[action][index] for action in _VIEW_ACTIONS}
-        view[fc] = _access(fc, decisions, edits[len(fields) + index])
+    for fc in every:
+        decisions = {action: answers[action].get(fc, _NOT_REVEALABLE) for action in _VIEW_ACTIONS}
+        # a field that cannot be edited even once approved cannot be edited before either
+        view[fc] = _access(fc, decisions, unapproved.get(fc, decisions[Action.EDIT]))
     return MappingProxyType(view)
 
 

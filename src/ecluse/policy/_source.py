@@ -16,7 +16,7 @@ import hashlib
 import json
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +96,8 @@ class PolicyBundle:
     #: per free-text principal attribute, the literals policies compare it with; ``None``
     #: when a policy uses it otherwise (then the exact value matters)
     literals: Mapping[str, frozenset[str] | None]
+    #: decisions already built from Cedar's answers (see _evaluate), shared by the engine
+    decision_memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def policy_ids(self) -> tuple[str, ...]:
