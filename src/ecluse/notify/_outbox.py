@@ -153,7 +153,10 @@ def enqueue(
 
 
 def check_recipient(channel: ChannelKind, recipient: Any) -> None:
-    # The error names the field and never echoes the value: it is personal data.
+    """An e-mail address (syntax only) or an E.164 phone number, else :class:`InputError`.
+
+    The error names the field and never echoes the value: it is personal data.
+    """
     if not isinstance(recipient, str):
         raise InputError("missing", field="recipient")
     if channel is ChannelKind.SMS:
