@@ -9,6 +9,7 @@ from datetime import date
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from ecluse import masks
 from ecluse.masks import (
     mask_address,
     mask_date,
@@ -22,18 +23,7 @@ from ecluse.masks import (
     mask_reference,
 )
 
-ALL_MASKS = [
-    mask_address,
-    mask_date,
-    mask_ean,
-    mask_email,
-    mask_iban,
-    mask_msisdn,
-    mask_name,
-    mask_national_number,
-    mask_phone,
-    mask_reference,
-]
+ALL_MASKS = [getattr(masks, name) for name in masks.__all__ if name.startswith("mask_")]
 
 DIGITS = st.text(alphabet=string.digits, min_size=1, max_size=1)
 

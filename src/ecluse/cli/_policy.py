@@ -42,11 +42,18 @@ DirOption = Annotated[
 
 
 def _bundle(directory: Path | None) -> PolicyBundle:
-    """The policy set of ``directory``, or of the installation when none is given."""
-    if directory is not None:
-        return check_policies(directory)
-    with installation() as inst:
-        return check_policies(policy_dir(inst.settings))
+    """The policy set of ``directory``, or of the installation when none is given.
+
+    Problems are printed one per line and end the command with exit code 1.
+    """
+    try:
+        if directory is not None:
+            return check_policies(directory)
+        with installation() as inst:
+            return check_policies(policy_dir(inst.settings))
+    except PolicyError as exc:
+        _report(exc)
+        raise typer.Exit(1) from None
 
 
 def _report(error: PolicyError) -> None:
@@ -67,11 +74,7 @@ def check(
     ] = None,
 ) -> None:
     """Validate the policy files against the schema; exit 1 naming each file and line at fault."""
-    try:
-        bundle = _bundle(directory)
-    except PolicyError as exc:
-        _report(exc)
-        raise typer.Exit(1) from None
+    bundle = _bundle(directory)
     per_file = Counter(where.rsplit(":", 1)[0] for where in bundle.locations.values())
     table = Table("file", "from", "policies", "sha256")
     for file in bundle.files:
@@ -89,11 +92,7 @@ def show(
     ] = False,
 ) -> None:
     """Print the policy files in force (the defaults as overridden by the operator's)."""
-    try:
-        bundle = _bundle(directory)
-    except PolicyError as exc:
-        _report(exc)
-        raise typer.Exit(1) from None
+    bundle = _bundle(directory)
     for file in bundle.files:
         console.print(
             f"# {file.name} ({file.origin}: {file.path}) sha256 {file.sha256}",
