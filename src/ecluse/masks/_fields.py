@@ -105,7 +105,7 @@ def mask_msisdn(value: str) -> str:
 
 def mask_iban(value: str) -> str:
     """``BE71 0961 2345 7034`` → ``BE•• •••• •••• 7034``: country and last four."""
-    text = "".join(str(value)[:_MAX_INPUT].split()).upper()
+    text = "".join(str(value)[:_MAX_INPUT].split()).upper()  # IBANs are written in groups
     if (
         len(text) >= 12
         and text[:2].isascii()
@@ -118,9 +118,18 @@ def mask_iban(value: str) -> str:
 
 
 def mask_reference(value: str) -> str:
-    """Any identifier (contract, invoice, account number): last four characters only."""
-    text = "".join(str(value)[:_MAX_INPUT].split())
-    if len(text) < 8 or not text.isprintable():
+    """An identifier (contract, invoice, account number): its last four characters only.
+
+    Only something shaped like an identifier (one word, with digits) shows anything: free
+    text such as a name in a reference field is hidden entirely.
+    """
+    text = str(value)[:_MAX_INPUT].strip()
+    if (
+        len(text) < 8
+        or not text.isprintable()
+        or any(ch.isspace() for ch in text)
+        or not any(ch.isdigit() for ch in text)
+    ):
         return _HIDDEN
     return _HIDDEN + text[-4:]
 
@@ -166,6 +175,7 @@ def mask_name(value: str) -> str:
     return " ".join(out) if out else _HIDDEN
 
 
+_CITY = re.compile(r"['’]?[^\W\d_]+(?:[ \-'’.]+[^\W\d_]+)*\.?")
 _POSTCODE_CITY = re.compile(r"(?:^|[\s,])(?:[A-Z]{1,2}-)?\d{4,5}(?:\s?[A-Z]{2})?\s+(\D+?)\s*$")
 
 
@@ -181,7 +191,9 @@ def mask_address(value: str) -> str:
     if match is None:
         return _HIDDEN
     city = match.group(1).strip(" ,.")
-    if not city or any(ch.isdigit() for ch in city) or len(city) > 60:
+    # a city name is letters, spaces, hyphens, apostrophes and dots, in a few words; anything
+    # else after the postcode (a name in brackets, a note) is not shown
+    if not city or len(city) > 40 or len(city.split()) > 4 or not _CITY.fullmatch(city):
         return _HIDDEN
     return city
 
