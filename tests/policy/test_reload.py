@@ -4,6 +4,8 @@ keeps the previous policies in force and says where it is broken."""
 from __future__ import annotations
 
 import os
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -219,3 +221,47 @@ def test_policy_dir_from_settings(tmp_path: Path) -> None:
         policy_dir(settings(tmp_path, {"dir": "missing"}))
     engine = PolicyEngine.for_settings(settings(tmp_path))  # no policies/ directory: defaults
     assert engine.digest == PolicyEngine().digest
+    assert engine.check_interval == 1.0
+    engine = PolicyEngine.for_settings(settings(tmp_path, {"check_interval": 5}))
+    assert engine.check_interval == 5.0
+    with pytest.raises(ConfigError, match="check_interval"):
+        PolicyEngine.for_settings(settings(tmp_path, {"check_interval": "often"}))
+
+
+def test_views_stay_consistent_while_policies_change_under_load(tmp_path: Path) -> None:
+    """GIVEN threads reading case views continuously, checking files on every call
+    WHEN the operator's file changes back and forth
+    THEN every view a thread gets is one of the two policy sets' views, never a mix,
+    and no thread fails."""
+    engine = PolicyEngine(tmp_path, check_interval=0.0)
+    default_view = visible(engine, AGENT, INVOICE)
+    write(tmp_path / "need_to_know.cedar", INVOICE_WITH_EMAIL)
+    engine.reload()
+    override_view = visible(engine, AGENT, INVOICE)
+    seen: list[list[str]] = []
+    failures: list[BaseException] = []
+    stop = threading.Event()
+
+    def reader() -> None:
+        try:
+            while not stop.is_set():
+                seen.append(visible(engine, AGENT, INVOICE))
+        except BaseException as exc:  # pragma: no cover - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for round_ in range(6):
+        if round_ % 2:
+            write(tmp_path / "need_to_know.cedar", INVOICE_WITH_EMAIL)
+        else:
+            (tmp_path / "need_to_know.cedar").unlink()
+        time.sleep(0.05)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert seen and all(view in (default_view, override_view) for view in seen)
+    engine.reload()
+    assert visible(engine, AGENT, INVOICE) == override_view

@@ -96,12 +96,20 @@ class PolicyEngine:
         on_error: ErrorListener | None = None,
         check_interval: float = 1.0,
     ) -> PolicyEngine:
-        """The engine of an installation: defaults plus its policy directory."""
+        """The engine of an installation: defaults plus its policy directory.
+
+        ``[policy] check_interval`` (seconds, default 1) overrides ``check_interval``.
+        """
+        configured = settings.section("policy").get("check_interval", check_interval)
+        if isinstance(configured, bool) or not isinstance(configured, int | float):
+            raise ConfigError(f"{settings.config_path}: [policy] check_interval: not a number")
+        if configured < 0:
+            raise ConfigError(f"{settings.config_path}: [policy] check_interval: must be ≥ 0")
         return cls(
             policy_dir(settings),
             on_change=on_change,
             on_error=on_error,
-            check_interval=check_interval,
+            check_interval=float(configured),
         )
 
     # --- what is in force ---------------------------------------------------------------
