@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ecluse.policy import CaseContext, PolicyEngine, Principal
-from ecluse.vocabulary import CaseType, FieldClass, Role
+from ecluse.policy import DEFAULTS_DIR, CaseContext, PolicyEngine, Principal
+from ecluse.vocabulary import CaseStatus, CaseType, FieldClass, Role
 
 COMPLAINT = CaseContext(CaseType.COMPLAINT, assigned_to_principal=True)
 
@@ -66,3 +66,46 @@ def test_views_are_read_only(engine: PolicyEngine) -> None:
     with pytest.raises(TypeError):
         view[FieldClass.PHONE] = view[FieldClass.NAME]  # type: ignore[index]
     assert view[FieldClass.PHONE].field_class is FieldClass.PHONE
+
+
+def test_statuses_no_policy_tells_apart_share_one_cache_entry(engine: PolicyEngine) -> None:
+    classes = engine.bundle.status_classes
+    assert len(set(classes.values())) == 2  # open, and resolved or closed
+    assert classes[CaseStatus.IN_PROGRESS] == classes[CaseStatus.PENDING_CUSTOMER]
+    assert classes[CaseStatus.RESOLVED] == classes[CaseStatus.CLOSED]
+    assert classes[CaseStatus.NEW] != classes[CaseStatus.CLOSED]
+
+
+def test_a_status_rule_splits_the_cache_by_status(tmp_path: Path) -> None:
+    """GIVEN an operator rule: agents still see the name on a resolved (not closed) case
+    WHEN the agent looks at a resolved and at a closed case, in either order
+    THEN the resolved case shows the name, the closed one nothing."""
+    (tmp_path / "guards.cedar").write_text(
+        (DEFAULTS_DIR / "guards.cedar")
+        .read_text()
+        .replace(
+            'Ecluse::CaseStatus::"pending_customer"',
+            'Ecluse::CaseStatus::"pending_customer",\n    Ecluse::CaseStatus::"resolved"',
+        )
+    )
+    engine = PolicyEngine(tmp_path)
+    classes = engine.bundle.status_classes
+    assert classes[CaseStatus.RESOLVED] != classes[CaseStatus.CLOSED]
+    closed = CaseContext(CaseType.COMPLAINT, CaseStatus.CLOSED, assigned_to_principal=True)
+    resolved = CaseContext(CaseType.COMPLAINT, CaseStatus.RESOLVED, assigned_to_principal=True)
+    assert engine.case_view(agent("MA"), closed)[FieldClass.NAME].visibility.value == "hidden"
+    assert engine.case_view(agent("MA"), resolved)[FieldClass.NAME].visibility.value == "masked"
+
+
+def test_a_status_used_any_other_way_is_keyed_exactly(tmp_path: Path) -> None:
+    (tmp_path / "odd.cedar").write_text(
+        "// A rule that reads the status in a way the analysis does not follow.\n"
+        '@id("odd.status")\n'
+        'forbid (principal, action == Ecluse::Action::"reveal", resource)\n'
+        'when { [context.status].contains(Ecluse::CaseStatus::"new") };\n'
+    )
+    engine = PolicyEngine(tmp_path)
+    assert all(k == v for k, v in engine.bundle.status_classes.items())
+    new = CaseContext(CaseType.COMPLAINT, CaseStatus.NEW, assigned_to_principal=True)
+    assert not engine.case_view(agent("MA"), new)[FieldClass.PHONE].can_reveal
+    assert can_reveal_phone(engine, agent("MA"))  # COMPLAINT is in progress

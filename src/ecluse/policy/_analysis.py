@@ -5,13 +5,15 @@ Two facts are read from the policies' JSON form (Cedar's EST):
 * **Which actions each policy can apply to.** A request for ``reveal`` only needs the
   policies whose action scope admits ``reveal``; the engine keeps one smaller policy set per
   action, which makes a case-view computation several times cheaper.
-* **How the free-text principal attributes are used.** If ``principal.vendor`` (or
-  ``site_country``, ``team``) is only ever compared with ``==``/``!=`` to string literals (and
-  ``vendor`` to ``context.requester_vendor``, which a case view sets to the principal's own
-  vendor), then two values that are not among those literals are indistinguishable to every
-  policy: the cache may key on "some other vendor" instead of the vendor's name. Any other use
-  of the attribute makes it *opaque* and the cache keys on its exact value. This is sound by
-  construction, whatever policies an operator writes.
+* **How the principal's free-text attributes and the case status are used.** If
+  ``principal.vendor`` (or ``site_country``, ``team``) is only ever compared with ``==``/``!=``
+  to literals or tested with ``[...].contains(...)`` (and ``vendor`` compared with
+  ``context.requester_vendor``, which a case view sets to the principal's own vendor), two
+  values that no policy names are indistinguishable to every policy: the cache keys on "some
+  other vendor" instead of the vendor's name. Likewise, statuses that belong to exactly the
+  same tested sets (``new``, ``assigned``, ``in_progress`` and ``pending_customer`` in the
+  defaults) share one cache entry. Any other use makes the attribute *opaque* and the cache
+  keys on its exact value. This is sound by construction, whatever policies an operator writes.
 """
 
 from __future__ import annotations
@@ -27,16 +29,18 @@ from ecluse.vocabulary import Action
 
 __all__ = ["TRACKED_ATTRIBUTES", "PolicyFacts", "analyse"]
 
-TRACKED_ATTRIBUTES = ("vendor", "site_country", "team")
-_ALIASES = {("principal", a): a for a in TRACKED_ATTRIBUTES} | {
-    ("context", "requester_vendor"): "vendor"
+TRACKED_ATTRIBUTES = ("vendor", "site_country", "team", "status")
+_ALIASES = {("principal", a): a for a in TRACKED_ATTRIBUTES[:3]} | {
+    ("context", "requester_vendor"): "vendor",
+    ("context", "status"): "status",
 }
 
 
 @dataclass(frozen=True)
 class PolicyFacts:
     actions: frozenset[Action]  # the actions the policy can apply to
-    literals: Mapping[str, frozenset[str]]  # attribute -> literals it is compared with
+    #: attribute -> the sets of literals it is tested for membership of (``==`` is a set of one)
+    tests: Mapping[str, frozenset[frozenset[str]]]
     opaque: frozenset[str]  # attributes used in any other way
 
 
@@ -47,6 +51,27 @@ def _attribute(node: Any) -> str | None:
         var = access.get("left", {}).get("Var") if isinstance(access.get("left"), dict) else None
         return _ALIASES.get((str(var), str(access.get("attr"))))
     return None
+
+
+def _literal(node: Any) -> str | None:
+    """A string literal, or the id of an entity literal (``Ecluse::CaseStatus::"new"``)."""
+    value = node.get("Value") if isinstance(node, dict) else None
+    if isinstance(value, str):
+        return value
+    entity = value.get("__entity") if isinstance(value, dict) else None
+    if isinstance(entity, dict) and isinstance(entity.get("id"), str):
+        return str(entity["id"])
+    return None
+
+
+def _literal_set(node: Any) -> frozenset[str] | None:
+    members = node.get("Set") if isinstance(node, dict) else None
+    if not isinstance(members, list):
+        return None
+    values = [_literal(m) for m in members]
+    if any(v is None for v in values):
+        return None
+    return frozenset(str(v) for v in values)
 
 
 def _walk(node: Any) -> Iterator[Any]:
@@ -73,48 +98,57 @@ def _actions(scope: Mapping[str, Any]) -> frozenset[Action]:
     return frozenset(Action(n) for n in named)
 
 
+def _membership_tests(node: dict[str, Any]) -> Iterator[tuple[Any, frozenset[str] | None]]:
+    """(attribute node, literals) for each comparison form the analysis understands.
+
+    ``None`` literals mark the one accepted non-literal form: ``principal.vendor ==
+    context.requester_vendor``.
+    """
+    for op in ("==", "!="):
+        pair = node.get(op)
+        if isinstance(pair, dict) and set(pair) == {"left", "right"}:
+            for this, other in ((pair["left"], pair["right"]), (pair["right"], pair["left"])):
+                literal = _literal(other)
+                if literal is not None:
+                    yield this, frozenset({literal})
+                elif _attribute(this) == "vendor" and _attribute(other) == "vendor":
+                    yield this, None
+    contains = node.get("contains")  # ["MA", "TN"].contains(principal.site_country)
+    if isinstance(contains, dict) and set(contains) == {"left", "right"}:
+        yield contains["right"], _literal_set(contains["left"]) or frozenset({"\0unreadable"})
+    member = node.get("in")  # context.status in [Ecluse::CaseStatus::"new", ...]
+    if isinstance(member, dict) and set(member) == {"left", "right"}:
+        yield member["left"], _literal_set(member["right"]) or frozenset({"\0unreadable"})
+
+
 def analyse(statement: str) -> PolicyFacts:
     """The facts of one policy, given as Cedar text."""
     est = json.loads(cedarpy.policies_to_json_str(statement))
     [policy] = list(est.get("staticPolicies", {}).values())
-    literals: dict[str, set[str]] = {a: set() for a in TRACKED_ATTRIBUTES}
+    conditions = policy.get("conditions", [])
+    tests: dict[str, set[frozenset[str]]] = {a: set() for a in TRACKED_ATTRIBUTES}
     accepted: set[int] = set()
-    for node in _walk(policy.get("conditions", [])):
+    unreadable: set[str] = set()
+    for node in _walk(conditions):
         if not isinstance(node, dict):
             continue
-        for op in ("==", "!="):
-            pair = node.get(op)
-            if not isinstance(pair, dict) or set(pair) != {"left", "right"}:
+        for this, literals in _membership_tests(node):
+            attribute = _attribute(this)
+            if attribute is None:
                 continue
-            left, right = pair["left"], pair["right"]
-            for this, other in ((left, right), (right, left)):
-                attribute = _attribute(this)
-                if attribute is None:
-                    continue
-                value = other.get("Value") if isinstance(other, dict) else None
-                if isinstance(value, str):
-                    literals[attribute].add(value)
-                    accepted.add(id(this))
-                elif attribute == "vendor" and _attribute(other) == "vendor":
-                    accepted.add(id(this))  # principal.vendor == context.requester_vendor
-        contains = node.get("contains")
-        if isinstance(contains, dict) and set(contains) == {"left", "right"}:
-            # ["MA", "TN"].contains(principal.site_country)
-            attribute = _attribute(contains["right"])
-            members = contains["left"].get("Set") if isinstance(contains["left"], dict) else None
-            if attribute is not None and isinstance(members, list):
-                values = [m.get("Value") if isinstance(m, dict) else None for m in members]
-                if all(isinstance(v, str) for v in values):
-                    literals[attribute].update(str(v) for v in values)
-                    accepted.add(id(contains["right"]))
-    opaque = {
+            accepted.add(id(this))
+            if literals is not None and "\0unreadable" in literals:
+                unreadable.add(attribute)
+            elif literals is not None:
+                tests[attribute].add(literals)
+    opaque = unreadable | {
         attribute
-        for node in _walk(policy.get("conditions", []))
+        for node in _walk(conditions)
         if (attribute := _attribute(node)) is not None and id(node) not in accepted
     }
     # the scope (principal == / in ...) never names these attributes, so only conditions count
     return PolicyFacts(
         actions=_actions(policy.get("action", {})),
-        literals={a: frozenset(v) for a, v in literals.items()},
+        tests={a: frozenset(v) for a, v in tests.items()},
         opaque=frozenset(opaque),
     )

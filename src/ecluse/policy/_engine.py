@@ -143,14 +143,14 @@ class PolicyEngine:
         """Field by field, what ``principal`` sees of the customer behind ``case``."""
         if time.monotonic() >= self._next_check:
             self.check_for_changes()
-        literals = self._bundle.literals
+        literals = self._bundle.literals  # see _analysis: values no policy tells apart
         key: _ViewKey = (
             principal.role,
             _canonical(principal.vendor, literals["vendor"]),
             _canonical(principal.site_country, literals["site_country"]),
             _canonical(principal.team, literals["team"]),
             case.case_type,
-            case.status,
+            self._bundle.status_classes[case.status],
             case.assigned_to_principal,
             case.in_principal_team_queue,
         )

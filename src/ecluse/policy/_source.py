@@ -25,7 +25,7 @@ import cedarpy
 from ecluse.errors import EcluseError
 from ecluse.policy._analysis import TRACKED_ATTRIBUTES, analyse
 from ecluse.policy._schema import SCHEMA_TEXT
-from ecluse.vocabulary import Action, Role
+from ecluse.vocabulary import Action, CaseStatus, Role
 
 __all__ = [
     "DEFAULTS_DIR",
@@ -96,6 +96,8 @@ class PolicyBundle:
     #: per free-text principal attribute, the literals policies compare it with; ``None``
     #: when a policy uses it otherwise (then the exact value matters)
     literals: Mapping[str, frozenset[str] | None]
+    #: each status -> the first status no policy tells apart from it (same tested sets)
+    status_classes: Mapping[CaseStatus, CaseStatus]
     #: decisions already built from Cedar's answers (see _evaluate), shared by the engine
     decision_memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -244,6 +246,18 @@ def _quotas(file: PolicyFile | None) -> tuple[dict[Role, int], list[PolicyProble
     return quotas, problems
 
 
+def _status_classes(tests: set[frozenset[str]] | None) -> dict[CaseStatus, CaseStatus]:
+    if tests is None:
+        return {status: status for status in CaseStatus}
+    ordered = sorted(tests, key=sorted)
+    classes: dict[tuple[bool, ...], CaseStatus] = {}
+    out = {}
+    for status in CaseStatus:
+        signature = tuple(status.value in test for test in ordered)
+        out[status] = classes.setdefault(signature, status)
+    return out
+
+
 def compile_bundle(files: Sequence[PolicyFile]) -> PolicyBundle:
     """Check every file and compile the set; raise :class:`PolicyError` naming every problem."""
     problems: list[PolicyProblem] = []
@@ -251,7 +265,7 @@ def compile_bundle(files: Sequence[PolicyFile]) -> PolicyBundle:
     locations: dict[str, str] = {}
     sources: list[str] = []
     per_action: dict[Action, list[str]] = {a: [] for a in Action}
-    literals: dict[str, set[str] | None] = {a: set() for a in TRACKED_ATTRIBUTES}
+    tests: dict[str, set[frozenset[str]] | None] = {a: set() for a in TRACKED_ATTRIBUTES}
     quota_file = None
     for file in files:
         if file.name == QUOTAS_FILE:
@@ -276,12 +290,12 @@ def compile_bundle(files: Sequence[PolicyFile]) -> PolicyBundle:
             facts = analyse(statement.text)
             for action in facts.actions:
                 per_action[action].append(statement.text)
-            for attribute, values in facts.literals.items():
-                known = literals[attribute]
+            for attribute, sets in facts.tests.items():
+                known = tests[attribute]
                 if attribute in facts.opaque:
-                    literals[attribute] = None
+                    tests[attribute] = None
                 elif known is not None:
-                    known.update(values)
+                    known.update(sets)
     quotas, errors = _quotas(quota_file)
     problems += errors
     if problems:
@@ -297,7 +311,12 @@ def compile_bundle(files: Sequence[PolicyFile]) -> PolicyBundle:
         reveal_quotas=quotas,
         digest=digest.hexdigest(),
         by_action={a: cedarpy.PolicySet.from_str("\n".join(t)) for a, t in per_action.items()},
-        literals={a: None if v is None else frozenset(v) for a, v in literals.items()},
+        literals={
+            a: None if sets is None else frozenset().union(*sets)
+            for a, sets in tests.items()
+            if a != "status"
+        },
+        status_classes=_status_classes(tests["status"]),
     )
 
 
