@@ -10,12 +10,15 @@
   (``[PERSON_1]``, ``[PHONE_2]``) recorded in a :class:`TokenMap`, which the case desk seals
   with the customer's data key; :func:`reidentify` turns an agent's reply back into clear text
   and holds it for review when it carries someone else's personal data.
-* :mod:`ecluse.redact.corpus` generates an annotated development corpus and
-  :func:`evaluate` scores a system on it.
+* :func:`generate_corpus` writes an annotated development corpus (FR/NL/EN e-mails, chats
+  and call transcripts with synthetic values and gold spans) and :func:`evaluate` scores a
+  system on it per entity type.
 """
 
 from __future__ import annotations
 
+from ecluse.redact._corpus import CORPUS_ALLOW_LIST, CorpusMessage, GoldSpan, generate_corpus
+from ecluse.redact._evaluate import Counts, Scores, evaluate, format_scores
 from ecluse.redact._lang import LANGUAGES, guess_language
 from ecluse.redact._pseudo import (
     Pseudonymiser,
@@ -30,11 +33,15 @@ from ecluse.redact._tokens import TOKEN, TokenEntry, TokenMap
 from ecluse.redact._types import STRUCTURED, EntityType, KnownValues, RedactConfig, Span
 
 __all__ = [
+    "CORPUS_ALLOW_LIST",
     "LANGUAGES",
     "STRUCTURED",
     "TOKEN",
+    "CorpusMessage",
+    "Counts",
     "Detector",
     "EntityType",
+    "GoldSpan",
     "KnownValues",
     "PatternDetector",
     "Pseudonymiser",
@@ -42,10 +49,14 @@ __all__ = [
     "RedactedText",
     "Redactor",
     "ReidentifiedReply",
+    "Scores",
     "Span",
     "TokenEntry",
     "TokenMap",
     "default_redactor",
+    "evaluate",
+    "format_scores",
+    "generate_corpus",
     "guess_language",
     "reidentify",
     "resolve",

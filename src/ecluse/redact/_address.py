@@ -24,16 +24,18 @@ _NUMBER = (
     r"\d{1,4}(?:\s?[a-zA-Z](?![\wÀ-ÿ]))?"
     r"(?:\s*(?:,\s*)?(?:bte|boîte|boite|bus|b\.|bt|box|apt\.?|app\.?|/)\s*\d{1,4}[a-zA-Z]?)?"
 )
-_FR_TYPES = (
-    r"rue|avenue|av\.|boulevard|bd|bld|chaussée|chaussee|place|chemin|allée|allee|square|"
+_FR_TYPES = (  # street words match in any case, even inside the case-sensitive pattern
+    r"(?i:rue|avenue|av\.|boulevard|bd|bld|chaussée|chaussee|place|chemin|allée|allee|square|"
     r"quai|impasse|route|clos|drève|dreve|sentier|rond-point|résidence|residence|cité|"
-    r"galerie|parvis|passage|venelle|ruelle|hay|lotissement|derb"
+    r"galerie|parvis|passage|venelle|ruelle|hay|lotissement|derb)"
 )
 _NL_SUFFIX = (
     r"straat|laan|steenweg|plein|weg|dreef|lei|baan|kaai|markt|singel|hof|dijk|gracht|pad|"
     r"veld|berg|dal|hoek|park|wijk|kade|vest|ring|plaats|dam|pleintje|steeg|gang|meers"
 )
-_EN_TYPES = r"street|st\.|road|rd\.?|avenue|ave\.?|lane|drive|way|close|court|square|place|crescent"
+_EN_TYPES = (
+    r"(?i:street|st\.|road|rd\.?|avenue|ave\.?|lane|drive|way|close|court|square|place|crescent)"
+)
 _STREET_NAME = rf"{_CAPWORD}(?:[\s-]+(?:{_LINK}\s+|{_LINK}(?={_UP}))?{_CAPWORD}){{0,4}}"
 _STREET_FR = (
     rf"(?:(?<![\w])(?:{_FR_TYPES})\s+(?:(?:{_LINK})\s*)*{_STREET_NAME}"
@@ -48,7 +50,16 @@ _PARTS = (
     rf"(?<![\w,.]){_NUMBER},?\s+(?:{_FR_TYPES})\s+(?:(?:{_LINK})\s*)*{_STREET_NAME}",
     rf"(?<![\w,.]){_NUMBER}\s+{_STREET_NAME}\s+(?:{_EN_TYPES})(?![\w])",
 )
-_STREET = re.compile("|".join(_PARTS), _I)
+_LOWER_NL = rf"(?<![\w])[a-zà-ÿ'-]{{2,}}(?:{_NL_SUFFIX})"
+_STREET = re.compile(
+    "|".join(
+        (
+            rf"(?:{_STREET_FR}|{_LOWER_NL}),?\s+(?:n°\s*|nr\.?\s*)?{_NUMBER}(?!\d)",
+            _PARTS[1],
+        )
+    ),
+    _I,
+)
 _STREET_CASED = re.compile("|".join(f"(?:{p})" for p in _PARTS))
 _CITYWORD = rf"(?:{_UP}[\wÀ-ÿ'’-]+|[Dd]'{_UP}[\wÀ-ÿ'’-]*)"  # two letters at least: not "I"
 _CITY = rf"{_CITYWORD}(?:[\s-](?:{_LINK}[\s-])?{_CITYWORD}){{0,3}}"
@@ -59,7 +70,8 @@ _POSTCODE_CITY_RE = (
 _POSTCODE_CITY = re.compile(_POSTCODE_CITY_RE)
 # transcripts: lower-case, one-word city, only after a place preposition or a street
 _POSTCODE_CITY_LOWER = re.compile(
-    r"(?<![\w.,/-])(?P<pre>(?:à|a|te|in|uit|de|from|at|,)\s+)?[1-9]\d{3}\s+[a-zà-ÿ'-]{3,}"
+    r"(?<![\w.,/-])(?P<pre>(?:à|a|te|in|uit|de|from|at|,)\s+)?(?:[1-9]\d{3}|\d{5})\s+"
+    r"[a-zà-ÿ'-]{3,}"
 )
 _PO_BOX = re.compile(
     r"(?<![\w])(?:b\.?\s?p\.?|boîte postale|boite postale|postbus|po box|p\.o\. box|"
@@ -85,7 +97,7 @@ class AddressDetector:
 
     def find(self, text: str, lang: str) -> Iterator[Span]:
         parts: list[tuple[int, int, float]] = []
-        lower = text.islower()
+        lower = sum(c.isupper() for c in text) * 20 < len(text)  # transcripts: few capitals
         for m in _STREET_CASED.finditer(text):
             parts.append((m.start(), m.end(), 0.9))
         if not parts or lower:

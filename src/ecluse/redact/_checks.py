@@ -39,8 +39,11 @@ __all__ = [
 _NON_DIGIT = re.compile(r"\D")
 _NON_ALNUM = re.compile(r"[^0-9A-Za-z]")
 
-#: Regions tried in order for a national-format phone number (Belgium first).
-PHONE_REGIONS = ("BE", "FR", "NL", "LU", "MA", "DE", "GB")
+#: Regions tried in order for a national-format phone number (Belgium first). Only regions
+#: with a fixed-length plan and a 0 trunk prefix: German national numbers have variable
+#: length (any digit run would pass) and Luxembourg has no trunk prefix, so those two are
+#: recognised in international form only.
+PHONE_REGIONS = ("BE", "FR", "NL", "MA")
 
 
 def digits(text: str) -> str:

@@ -30,15 +30,18 @@ _COUNTRIES = frozenset(
 )
 _FIRST_RANK = 5000
 _LAST_RANK = 20000
-_FORMAT = "v2"
+_FORMAT = "v3"
 
 
 @dataclass(frozen=True)
 class NameLexicon:
-    """Folded first names and last names (without stop words of FR/NL/EN)."""
+    """Folded first names and last names (without stop words), and the stop words of
+    French, Dutch and English (from spaCy's lists, stored here so a warm start never imports
+    spaCy)."""
 
     first: frozenset[str]
     last: frozenset[str]
+    stop: frozenset[str]
 
 
 def _cache_path() -> Path:
@@ -61,35 +64,36 @@ def _ranked(path: Path, limit: int) -> set[str]:
     return out
 
 
-def _build() -> tuple[set[str], set[str]]:
+def _build() -> tuple[set[str], set[str], set[str]]:
     import names_dataset  # local: only needed when the cache is cold
 
     base = Path(names_dataset.__file__).parent / "v3"
-    stop = _stop_words()  # filtered here so that a warm start never imports spaCy
+    stop = _stop_words()
     return (
         _ranked(base / "first_names.pkl.gz", _FIRST_RANK) - stop,
         _ranked(base / "last_names.pkl.gz", _LAST_RANK) - stop,
+        stop,
     )
 
 
-def _write(path: Path, first: set[str], last: set[str]) -> None:
+def _write(path: Path, first: set[str], last: set[str], stop: set[str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    body = "\n".join(["#first", *sorted(first), "#last", *sorted(last)])
+    body = "\n".join(["#first", *sorted(first), "#last", *sorted(last), "#stop", *sorted(stop)])
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     with os.fdopen(fd, "wb") as fh:
         fh.write(gzip.compress(body.encode("utf-8"), 6))
     os.replace(tmp, path)  # atomic: concurrent workers never read half a file
 
 
-def _read(path: Path) -> tuple[set[str], set[str]] | None:
+def _read(path: Path) -> tuple[set[str], set[str], set[str]] | None:
     try:
         lines = gzip.decompress(path.read_bytes()).decode("utf-8").split("\n")
-        cut = lines.index("#last")
+        cut, cut2 = lines.index("#last"), lines.index("#stop")
     except (OSError, ValueError, EOFError):
         return None
     if not lines or lines[0] != "#first":
         return None
-    return set(lines[1:cut]), set(lines[cut + 1 :])
+    return set(lines[1:cut]), set(lines[cut + 1 : cut2]), set(lines[cut2 + 1 :])
 
 
 def _stop_words() -> set[str]:
@@ -111,5 +115,5 @@ def name_lexicon() -> NameLexicon:
         cached = _build()
         with contextlib.suppress(OSError):  # a read-only cache dir only costs speed
             _write(path, *cached)
-    first, last = cached
-    return NameLexicon(frozenset(first), frozenset(last))
+    first, last, stop = cached
+    return NameLexicon(frozenset(first), frozenset(last), frozenset(stop))

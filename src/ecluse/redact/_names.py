@@ -19,7 +19,6 @@ from ecluse.redact._vocab import (
 
 __all__ = ["NameDetector"]
 
-_GAP = re.compile(r"[ \t]*-?[ \t]*|[ \t]*\.[ \t]*")  # what may sit between two name words
 _SENTENCE_END = re.compile(r"(?:^|[.!?\n:;]\s*)$")
 _MAX_WORDS = 4
 _PLACE_WORDS = frozenset("uit te in naar à a vers from to near bij at de du van".split())  # noqa: SIM905
@@ -40,6 +39,11 @@ def _cue_strength(prev_folded: str) -> float:
     return 0.0
 
 
+_CUE_WORDS = frozenset(c for c in WEAK_CUES if " " not in c and "'" not in c)
+_ELIDED = re.compile(r"(?:[cjlmnst]|qu)['’]")  # "c'est", "j'ai", "qu'il": never a name
+_SPACES = re.compile(r"[ \t]+|[ \t]*-[ \t]*")
+
+
 class NameDetector:
     """Finds person names: lexicon first names, capitalised surnames after them, and words
     announced by cues ("je m'appelle", "mijn naam is", "Madame", "dhr.", "Dear Mr")."""
@@ -55,88 +59,131 @@ class NameDetector:
             self._lexicon = name_lexicon()
         return self._lexicon
 
-    def find(self, text: str, lang: str) -> Iterator[Span]:
+    def _blocked(self, f: str) -> bool:
         lex = self.lexicon
+        return (
+            len(f) < 2
+            or _ELIDED.match(f) is not None
+            or f in lex.stop
+            or f in DOMAIN_WORDS
+            or f in TITLES
+            or f in STREET_WORDS
+            or f in _CUE_WORDS
+        )
+
+    @staticmethod
+    def _reserved(f: str) -> bool:
+        return f in DOMAIN_WORDS or f in TITLES or f in STREET_WORDS or f in _CUE_WORDS
+
+    def _is_first(self, f: str) -> bool:
+        first = self.lexicon.first
+        return f in first or ("-" in f and all(p in first for p in f.split("-")))
+
+    def _is_known(self, f: str) -> bool:
+        lex = self.lexicon
+        return any(p in lex.first or p in lex.last for p in f.split("-"))
+
+    def find(self, text: str, lang: str) -> Iterator[Span]:
         toks = words(text)
         folded = [fold(w) for _, _, w in toks]
+        n = len(toks)
         i = 0
-        while i < len(toks):
+        while i < n:
             start, _, word = toks[i]
             f = folded[i]
             prev = fold(text[max(0, start - 24) : start])
-            cue = _cue_strength(prev)
-            cap = word[:1].isupper()
-            is_first = f in lex.first
-            if f in DOMAIN_WORDS or f in TITLES or (not cap and not cue and not is_first):
-                i += 1
-                continue
             if prev.rstrip(" ,").rsplit(" ", 1)[-1] in STREET_WORDS:
                 # "Rue Victor Hugo": the whole capitalised run is a street, not a person
                 i += 1
-                while i < len(toks) and (toks[i][2][:1].isupper() or folded[i] in PARTICLES):
+                while i < n and (toks[i][2][:1].isupper() or folded[i] in PARTICLES):
                     i += 1
                 continue
-            j, n_names, lowers_ok = i, 0, not cap and (cue > 0 or is_first)
-            end = toks[i][1]
-            # extend over name words (and particles between them) separated by spaces/hyphens
-            k = i
-            while k < len(toks) and n_names < _MAX_WORDS:
-                if k > i and not _GAP.fullmatch(text[toks[k - 1][1] : toks[k][0]]):
-                    break
-                w, fk = toks[k][2], folded[k]
-                if fk in PARTICLES and k + 1 < len(toks) and k > i:
-                    k += 1
-                    continue
-                known = fk in lex.first or fk in lex.last
-                if fk in DOMAIN_WORDS or fk in TITLES or fk in STREET_WORDS:
-                    break
-                if not (w[:1].isupper() or (lowers_ok and known) or (k == i and is_first)):
-                    break
-                if k > i and not w[:1].isupper() and not known:
-                    break
-                n_names += 1
-                j, end = k, toks[k][1]
-                k += 1
-            if n_names == 0:
+            cue = _cue_strength(prev)
+            cap = word[:1].isupper()
+            particle_start = cap and f in PARTICLES and cue >= 0.95  # "Monsieur De Backer"
+            if not particle_start and (
+                self._blocked(f)
+                or not (cap or cue or self._is_first(f))
+                or (not cap and len(f) < 3)
+            ):
                 i += 1
                 continue
-            score = self._score(text, toks, folded, i, j, n_names, cue, lex)
+            names = [i]
+            k = i + 1
+            while k < n and len(names) < _MAX_WORDS:
+                if not self._joined(text, toks, k):
+                    break
+                nxt = k
+                while (
+                    folded[nxt] in PARTICLES and nxt + 1 < n and self._joined(text, toks, nxt + 1)
+                ):
+                    nxt += 1  # "Jan van de Velde": take the particles if a name follows
+                w, fk = toks[nxt][2], folded[nxt]
+                after_particle = nxt > k or folded[names[-1]] in PARTICLES
+                if self._blocked(fk) and not (
+                    after_particle and w[:1].isupper() and not self._reserved(fk)
+                ):  # "De Vos", "Van Dam": stop words after a particle are surnames
+                    break
+                if cap:
+                    ok = w[:1].isupper()
+                else:  # transcripts: lower-case names, known ones or right after a cue
+                    ok = not w[:1].isupper() and (
+                        self._is_known(fk) or (cue >= 0.95 and len(names) < 3)
+                    )
+                if not ok:
+                    break
+                names.extend(range(k, nxt + 1))
+                k = nxt + 1
+            j = names[-1]
+            score = self._score(text, toks, folded, i, j, cue)
             if score > 0:
-                yield Span(start, end, EntityType.PERSON, score, "cue" if cue else "lexicon")
-            i = j + 1
+                source = "cue" if cue else "lexicon"
+                yield Span(start, toks[j][1], EntityType.PERSON, score, source)
+                i = j + 1
+            else:
+                i += 1  # a name may still start at the next word
 
     @staticmethod
+    def _joined(text: str, toks: list[tuple[int, int, str]], k: int) -> bool:
+        """Whether word ``k`` continues the name of word ``k - 1`` (only spaces, a hyphen, or
+        the dot of an initial between them)."""
+        gap = text[toks[k - 1][1] : toks[k][0]]
+        if _SPACES.fullmatch(gap):
+            return True
+        return len(toks[k - 1][2]) == 1 and gap.strip() == "."
+
     def _score(
+        self,
         text: str,
         toks: list[tuple[int, int, str]],
         folded: list[str],
         i: int,
         j: int,
-        n_names: int,
         cue: float,
-        lex: NameLexicon,
     ) -> float:
         names = [(toks[k][2], folded[k]) for k in range(i, j + 1) if folded[k] not in PARTICLES]
         if not names:
             return 0.0
-        first_f = names[0][1]
-        starts_sentence = bool(_SENTENCE_END.search(text[: toks[i][0]]))
-        all_caps = all(w[:1].isupper() for w, _ in names)
-        in_lex = sum(f in lex.first or f in lex.last for _, f in names)
         if cue >= 0.95:
             return cue
         before = fold(text[max(0, toks[i][0] - 8) : toks[i][0]]).split()
-        if n_names == 1 and before and before[-1] in _PLACE_WORDS:
+        if len(names) == 1 and before and before[-1] in _PLACE_WORDS:
             return 0.0  # "uit Gent", "à Nivelles": a place, not a person
-        if first_f in lex.first and n_names >= 2:
+        first_f = names[0][1]
+        starts_sentence = bool(_SENTENCE_END.search(text[: toks[i][0]]))
+        all_caps = all(w[:1].isupper() for w, _ in names)
+        in_lex = sum(self._is_known(f) for _, f in names)
+        if self._is_first(first_f) and len(names) >= 2:
             if all_caps:
-                return 0.9 if not starts_sentence or in_lex == n_names else 0.7
+                return 0.9 if not starts_sentence or in_lex == len(names) else 0.7
             # lower case (transcripts): both words must be known names
-            return 0.8 if cue and in_lex == n_names else (0.55 if in_lex == n_names else 0.0)
+            if in_lex == len(names):
+                return 0.8 if cue else 0.55
+            return 0.0
         if cue and all_caps:
             return cue
-        if first_f in lex.first and all_caps:
+        if self._is_first(first_f) and all_caps:
             return 0.4 if starts_sentence else 0.6
-        if all_caps and n_names >= 2 and in_lex == n_names and not starts_sentence:
+        if all_caps and len(names) >= 2 and in_lex == len(names) and not starts_sentence:
             return 0.6
         return 0.0

@@ -86,8 +86,17 @@ class PatternDetector:
 
 
 def _phone(candidate: str) -> bool:
-    if _LOOKS_LIKE_DATE.fullmatch(candidate.strip()):
+    candidate = candidate.strip()
+    if _LOOKS_LIKE_DATE.match(candidate):
         return False
+    if phone_e164(candidate, ("BE",)):
+        return True
+    if not candidate.startswith("0"):
+        return phone_e164(candidate) is not None
+    # "078 15 15 15 5 fois": a Belgian number followed by a count beats a foreign reading
+    for m in _SEP_GROUP.finditer(candidate):
+        if phone_e164(candidate[: m.start()], ("BE",)):
+            return False
     return phone_e164(candidate) is not None
 
 
@@ -97,7 +106,7 @@ def _birth_date(candidate: str) -> bool:
 
 
 _I = re.IGNORECASE
-_MONTHS = "|".join(MONTH_NAMES)
+_MONTHS = "|".join((*MONTH_NAMES, "février", "août", "décembre"))
 _DATE = (
     r"(?:\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4}|\d{4}-\d{2}-\d{2}"
     rf"|\d{{1,2}}(?:er|e|st|nd|rd|th)?\s+(?:{_MONTHS})\s+\d{{4}}"
@@ -193,7 +202,7 @@ def structured_detectors(config: RedactConfig) -> Sequence[PatternDetector]:
         PatternDetector(
             e.IP,
             re.compile(
-                r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])"
+                r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\w|\.\d)"
                 r"|(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{1,4}(?![\w:])"
             ),
             is_ip,

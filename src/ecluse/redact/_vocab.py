@@ -42,7 +42,7 @@ DOMAIN_WORDS = _w(
 TITLES = _w(
     """
     monsieur madame mademoiselle m mme mlle mr mrs ms miss dr docteur meneer mevrouw dhr
-    mevr heer juffrouw sir mister maitre me
+    mevr heer juffrouw sir mister maitre
     """
 )
 
