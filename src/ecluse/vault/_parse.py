@@ -23,7 +23,15 @@ from ecluse.vault._normalise import (
     normalise_postcode,
 )
 
-__all__ = ["MAX_FIELD", "OPTIONAL_COLUMNS", "REQUIRED_COLUMNS", "Prepared", "Reject", "parse_row"]
+__all__ = [
+    "MAX_FIELD",
+    "OPTIONAL_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "Prepared",
+    "Reject",
+    "index_entries",
+    "parse_row",
+]
 
 REQUIRED_COLUMNS = (
     "external_id",
@@ -187,15 +195,7 @@ def parse_row(values: dict[str, Any], line: int, indexer: BlindIndexer) -> Prepa
         "supply_points": supply_points,
         "issues": row.issues,
     }
-    pairs = {("phone", p) for p in phones}
-    pairs.update(("msisdn", m["msisdn"]) for m in lines)
-    pairs.update(("email", e) for e in emails)
-    pairs.update(("ean", str(sp["ean"])) for sp in supply_points)
-    if national_number:
-        pairs.add(("national_number", national_number))
-    if iban:
-        pairs.add(("iban", iban))
-    index = tuple((kind, indexer.digest(kind, value)) for kind, value in sorted(pairs))
+    index = index_entries(record, indexer)
     invalid = ",".join(sorted({issue["field"] for issue in row.issues}))
     blob = json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode()
     return Prepared(line, external_id, language, blob, index, invalid)
@@ -279,3 +279,15 @@ def _invoice(row: _Row, raw: Any) -> dict[str, Any] | None:
         row.flag("invoices", "an invoice needs id|period|amount_eur|status", raw)
         return None
     return {"id": iid, "period": period, "amount_eur": value, "status": status or "open"}
+
+
+def index_entries(record: dict[str, Any], indexer: BlindIndexer) -> tuple[tuple[str, bytes], ...]:
+    """The blind-index entries (kind, digest) of a record in its sealed JSON shape."""
+    pairs = {("phone", str(p)) for p in record.get("phones", [])}
+    pairs.update(("msisdn", str(m["msisdn"])) for m in record.get("lines", []))
+    pairs.update(("email", str(e)) for e in record.get("emails", []))
+    pairs.update(("ean", str(sp["ean"])) for sp in record.get("supply_points", []))
+    for kind in ("national_number", "iban"):
+        if record.get(kind):
+            pairs.add((kind, str(record[kind])))
+    return tuple((kind, indexer.digest(kind, value)) for kind, value in sorted(pairs))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,10 +24,10 @@ from ecluse.vault._normalise import (
     normalise_national_number,
     normalise_phone,
 )
-from ecluse.vault._parse import Prepared, Reject
+from ecluse.vault._parse import Prepared, Reject, index_entries
 from ecluse.vault._tables import customer_index, customer_keys, customers
 
-__all__ = ["LOOKUP_KINDS", "Vault", "new_customer_id"]
+__all__ = ["LOOKUP_KINDS", "Vault", "new_customer_id", "random_id"]
 
 #: What ``find`` accepts, and the blind-index kinds each one searches.
 LOOKUP_KINDS: dict[str, tuple[str, ...]] = {
@@ -45,9 +46,17 @@ _NORMALISERS = {
 }
 
 
+_ID_ALPHABET = "bcdfghjkmnpqrstvwxz"  # no digits, no vowels: an id never reads as a number or word
+
+
+def random_id(prefix: str, length: int) -> str:
+    """A random pseudonymous id (``length`` letters, ~4.2 bits each) that says nothing."""
+    return prefix + "".join(secrets.choice(_ID_ALPHABET) for _ in range(length))
+
+
 def new_customer_id() -> str:
-    """A random pseudonymous id: it says nothing about the customer."""
-    return "c" + secrets.token_hex(8)
+    """A random pseudonymous customer id (~67 bits)."""
+    return random_id("c", 16)
 
 
 def _to_db(column: sa.Column[Any], conn: Connection, value: object) -> object:
@@ -202,6 +211,31 @@ class Vault:
         dek = self.keyring.unwrap(WrappedKey(row.kek_id, row.wrapped))
         return Customer.from_record(
             customer_id, row.external_id, dek.open(row.record, _aad(customer_id))
+        )
+
+    def update_record(
+        self, conn: Connection, customer_id: str, change: Callable[[dict[str, Any]], None]
+    ) -> None:
+        """Apply ``change`` to the decrypted record, re-seal it and rebuild its blind indexes."""
+        key = self.data_key(conn, customer_id)
+        sealed = conn.execute(
+            sa.select(customers.c.record).where(customers.c.id == customer_id)
+        ).scalar()
+        if sealed is None:
+            raise NotFound(f"customer {customer_id} not found")
+        record: dict[str, Any] = json.loads(key.open(sealed, _aad(customer_id)))
+        change(record)
+        blob = json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode()
+        conn.execute(
+            customers.update()
+            .where(customers.c.id == customer_id)
+            .values(record=key.seal(blob, _aad(customer_id)), updated_at=utcnow())
+        )
+        conn.execute(customer_index.delete().where(customer_index.c.customer_id == customer_id))
+        bulk_insert(
+            conn,
+            customer_index,
+            [(k, d, customer_id) for k, d in index_entries(record, self.keyring.indexer)],
         )
 
     def id_for_external(self, external_id: str) -> str:

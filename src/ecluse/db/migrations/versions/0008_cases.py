@@ -1,0 +1,86 @@
+"""Case desk: cases, their events, reveals and two-person edit requests.
+
+Revision ID: 0008_cases
+Revises: 0001_base
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from ecluse.db import UTCDateTime
+
+revision = "0008_cases"
+down_revision = "0001_base"
+branch_labels = ("cases",)
+depends_on = ("0002_vault",)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "cases",
+        sa.Column("id", sa.String(24), primary_key=True),
+        sa.Column(
+            "customer_id", sa.String(24), sa.ForeignKey("customers.id"), nullable=False, index=True
+        ),
+        sa.Column("case_type", sa.String(32), nullable=False),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("priority", sa.String(10), nullable=False),
+        sa.Column("language", sa.String(2), nullable=True),
+        sa.Column("vendor_id", sa.Integer, nullable=True),  # None: an operator queue
+        sa.Column("site_id", sa.Integer, nullable=True),
+        sa.Column("team_id", sa.Integer, nullable=True),  # the team lead whose queue holds it
+        sa.Column("assignee_id", sa.Integer, nullable=True, index=True),
+        sa.Column("origin", sa.String(64), nullable=False, server_default=""),
+        sa.Column("outcome", sa.String(32), nullable=True),
+        sa.Column("reopen_count", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("updated_at", UTCDateTime, nullable=False),
+        sa.Column("due_at", UTCDateTime, nullable=True),
+        sa.Column("first_response_at", UTCDateTime, nullable=True),
+        sa.Column("resolved_at", UTCDateTime, nullable=True),
+        sa.Column("closed_at", UTCDateTime, nullable=True),
+        sa.Index("ix_cases_queue", "vendor_id", "team_id", "status"),
+    )
+
+    op.create_table(
+        "case_events",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("case_id", sa.String(24), sa.ForeignKey("cases.id"), nullable=False, index=True),
+        sa.Column("at", UTCDateTime, nullable=False),
+        sa.Column("actor", sa.String(32), nullable=False),  # person handle or "system"
+        sa.Column("kind", sa.String(32), nullable=False),
+        sa.Column("detail", sa.String(200), nullable=False, server_default=""),
+        sa.Column("sealed_text", sa.LargeBinary, nullable=True),  # notes: under the customer's key
+    )
+
+    op.create_table(
+        "reveals",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("case_id", sa.String(24), sa.ForeignKey("cases.id"), nullable=False, index=True),
+        sa.Column("person_id", sa.Integer, nullable=False),
+        sa.Column("field_class", sa.String(32), nullable=False),
+        sa.Column("reason_code", sa.String(32), nullable=False),
+        sa.Column("sealed_reason", sa.LargeBinary, nullable=True),
+        sa.Column("at", UTCDateTime, nullable=False),
+        sa.Index("ix_reveals_person_at", "person_id", "at"),
+    )
+
+    op.create_table(
+        "edit_requests",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("case_id", sa.String(24), sa.ForeignKey("cases.id"), nullable=False, index=True),
+        sa.Column("field_class", sa.String(32), nullable=False),
+        sa.Column("sealed_value", sa.LargeBinary, nullable=False),
+        sa.Column("requested_by", sa.Integer, nullable=False),
+        sa.Column("requested_at", UTCDateTime, nullable=False),
+        sa.Column("status", sa.String(12), nullable=False),  # pending | approved | rejected
+        sa.Column("decided_by", sa.Integer, nullable=True),
+        sa.Column("decided_at", UTCDateTime, nullable=True),
+    )
+
+
+def downgrade() -> None:
+    for table in ("edit_requests", "reveals", "case_events", "cases"):
+        op.drop_table(table)
