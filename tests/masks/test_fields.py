@@ -6,6 +6,7 @@ import re
 import string
 from datetime import date
 
+import phonenumbers
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -196,3 +197,17 @@ def test_ean_keeps_last_four(ean: str) -> None:
     out = mask_ean(ean)
     assert re.sub(r"\D", "", out) == ean[-4:]
     assert not leaked_runs(ean[:-4], ean[-4:], out)
+
+
+@given(
+    st.sampled_from(["0", "0032 ", "+32 ", "+33 ", "+31 ", "+352 "]),
+    st.text(alphabet=string.digits, min_size=8, max_size=9),
+)
+def test_the_phone_fast_path_agrees_with_the_full_parser(prefix: str, number: str) -> None:
+    """Numbers written plainly skip phonenumbers' parser; the result must be the same."""
+    value = prefix + number
+    parsed = phonenumbers.parse(value, "BE")
+    nsn = phonenumbers.national_significant_number(parsed)
+    if len(nsn) >= 6:
+        expected_digits = f"{parsed.country_code}{nsn[0]}{nsn[-2:]}"
+        assert re.sub(r"\D", "", mask_phone(value)) == expected_digits

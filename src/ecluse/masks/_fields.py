@@ -74,9 +74,14 @@ _SEPARATORS = str.maketrans("", "", " .-/\u00a0")
 
 
 def _split_e164(text: str) -> tuple[str, str] | None:
-    """Country code and national number of an international number, without the (slow)
-    full parser; ``None`` when the number is not plainly ``+<digits>``."""
+    """Country code and national number of a plainly written number (``+32…``, ``0032…``,
+    Belgian ``0…``) without the (slow) full parser; ``None`` for anything else."""
     compact = text.translate(_SEPARATORS)
+    if compact.startswith("00"):  # the international call prefix, as written in Belgium
+        compact = "+" + compact[2:]
+    elif compact.startswith("0") and compact.isascii() and compact.isdigit():
+        # a Belgian national number: trunk prefix 0, then 8 (landline) or 9 (mobile) digits
+        return ("32", compact[1:]) if len(compact) in (9, 10) else None
     digits = compact[1:]
     if not compact.startswith("+") or not digits.isascii() or not digits.isdigit():
         return None
@@ -84,6 +89,8 @@ def _split_e164(text: str) -> tuple[str, str] | None:
         return None
     for size in (1, 2, 3):
         if int(digits[:size]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            if digits[size] == "0":  # "+32 0470…": the parser knows which trunk 0 to drop
+                return None
             return digits[:size], digits[size:]
     return None
 
