@@ -73,3 +73,34 @@ def test_absurd_nesting_is_hidden() -> None:
     for _ in range(50):
         deep = [deep]
     assert "17" not in repr(mask(FieldClass.PHONE, deep))
+
+
+def test_the_vaults_records_are_masked() -> None:
+    """GIVEN the vault's own record types (dataclasses)
+    WHEN a case opens them masked
+    THEN only the city, descriptive fields and the last digits of identifiers show."""
+    from ecluse.vault import Address, Contract, Invoice, MobileLine, SupplyPoint
+
+    home = Address("Rue de la Loi", "16", "1000", "Bruxelles", box="3")
+    assert mask(FieldClass.ADDRESS, (home,)) == [
+        {
+            "street": "•••",
+            "house_number": "•••",
+            "postcode": "•••",
+            "city": "Bruxelles",
+            "country": "BE",
+            "box": "•••",
+        }
+    ]
+    contract = Contract("CTR-2023-000123", "Elec fixed", "2023-01-01", 81.5)
+    assert mask(FieldClass.CONTRACTS, (contract,)) == [
+        {"id": "•••0123", "product": "Elec fixed", "start": "2023-01-01", "monthly_eur": 81.5}
+    ]
+    invoice = Invoice("INV-2024-000777", "2024-05", 81.5)
+    assert mask(FieldClass.INVOICES, [invoice])[0]["amount_eur"] == 81.5  # type: ignore[index]
+    line = MobileLine("+32470123417", "Unlimited")
+    assert mask(FieldClass.LINES, [line]) == [{"msisdn": "+32 4•• •• •• 17", "plan": "Unlimited"}]
+    point = SupplyPoint("541448820044151234", "electricity", home)
+    masked = mask(FieldClass.SUPPLY_POINTS, [point])
+    assert "Rue de la Loi" not in repr(masked) and "1000" not in repr(masked)
+    assert masked[0]["ean"] == "•••• 1234"  # type: ignore[index]

@@ -1,15 +1,16 @@
 """``mask(field_class, value)``: the mask for a value of a given field class.
 
 Scalar values get their field class's mask. Structured values (a contract, an invoice, a
-line, a supply point: mappings, or lists of them) are masked key by key: a key that names a
-kind of personal data gets that mask, a descriptive key on the allow-list below keeps its
-value (an agent explaining an invoice needs its amount and period), and any other text is
-hidden. Unknown keys are hidden rather than shown, so a new attribute in the vault cannot leak
-through a mask that has not heard of it.
+line, a supply point: mappings or dataclasses, or lists of them) are masked key by key: a key
+that names a kind of personal data gets that mask, a descriptive key on the allow-list below
+keeps its value (an agent explaining an invoice needs its amount and period), and any other
+text is hidden. Unknown keys are hidden rather than shown, so a new attribute in the vault
+cannot leak through a mask that has not heard of it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from datetime import date
 
@@ -82,6 +83,8 @@ KEPT_KEYS = frozenset(
         "status",
         "energy",
         "amount",
+        "amount_eur",
+        "monthly_eur",
         "currency",
         "unit",
         "period",
@@ -121,6 +124,9 @@ def _mask(masker: _Masker, value: object, depth: int) -> MaskedValue:
         return mask_date(value)
     if isinstance(value, bool | int | float):
         return masker(str(value))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        # the vault's records (Address, Contract, SupplyPoint, ...) are dataclasses
+        value = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
     if isinstance(value, Mapping):
         return {str(k): _mask_item(str(k), v, masker, depth + 1) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
