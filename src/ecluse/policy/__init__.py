@@ -19,6 +19,7 @@ from ecluse.policy._model import (
     Principal,
     Visibility,
 )
+from ecluse.policy._render import shown_values
 from ecluse.policy._schema import OPEN_STATUSES, OPERATOR, SCHEMA_TEXT
 from ecluse.policy._source import (
     DEFAULTS_DIR,
@@ -52,4 +53,5 @@ __all__ = [
     "explain",
     "format_explanation",
     "policy_dir",
+    "shown_values",
 ]
