@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -167,3 +168,35 @@ def erase(
             typer.confirm(f"Erase customer {cid}? This cannot be undone.", abort=True)
         vault.erase(cid)
     console.print(f"erased {cid}")
+
+
+@customers_app.command("access-report")
+def access_report_cmd(
+    ref: Annotated[str, typer.Argument(help="Vault id or CRM external id.")],
+    fmt: Annotated[str, typer.Option("--format", help="json or html (printable).")] = "json",
+    lang: Annotated[
+        str | None, typer.Option(help="fr, nl or en (default: the customer's language).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Who saw this customer's data: every access, from the ledger (GDPR Art. 15)."""
+    from ecluse.ledger import ledger_for
+    from ecluse.privacy import access_report, render_access_report_html
+
+    if fmt not in ("json", "html"):
+        raise InputError("json or html", field="format")
+    with installation() as inst:
+        vault = vault_of(inst)
+        cid = vault.resolve(ref)
+        language = lang or vault.get(cid).language or "en"
+        report = access_report(ledger_for(inst), cid, language)
+    text = (
+        json.dumps(report.to_json(), indent=2, ensure_ascii=False)
+        if fmt == "json"
+        else render_access_report_html(report)
+    )
+    if out:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"wrote {out}")
+    else:
+        typer.echo(text)

@@ -1,0 +1,3 @@
+from ..cases.conftest import world
+
+__all__ = ["world"]
