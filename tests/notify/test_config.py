@@ -120,6 +120,12 @@ def test_nothing_configured_means_no_channel(tmp_path: Path) -> None:
         ('[notify.smtp]\nhost = "h"\nfrom = "a@b.c"\nsecurity = "tls"\n', "[notify.smtp] security"),
         ('[notify.sms]\nurl = "ftp://x"\ntoken = "t"\n', "[notify.sms] url"),
         ('[notify.sms]\nurl = "https://x"\n', "[notify.sms] token"),
+        ('[notify.sms]\nurl = "http://sms.example/v1"\ntoken = "t"\n', "[notify.sms] url"),
+        (
+            '[notify.smtp]\nhost = "smtp.example"\nfrom = "a@b.c"\nsecurity = "none"\n'
+            'username = "u"\n',
+            "[notify.smtp] security",
+        ),
         ("[notify]\nmax_attempts = 0\n", "[notify] max_attempts"),
         ('[notify]\nsmtp = "x"\n', "[notify.smtp]"),
     ],

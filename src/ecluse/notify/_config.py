@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from ecluse.config import Settings
 from ecluse.errors import ConfigError
@@ -22,6 +23,7 @@ from ecluse.notify._smtp import SmtpChannel, SmtpConfig
 __all__ = ["channels_from_settings", "retry_policy", "sms_config", "smtp_config"]
 
 _SECURITY = ("starttls", "ssl", "none")
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 _DEFAULT_PORT = {"starttls": 587, "ssl": 465, "none": 25}
 
 
@@ -77,6 +79,10 @@ def smtp_config(settings: Settings) -> SmtpConfig | None:
     security = (r.text("security") or "starttls").lower()
     if security not in _SECURITY:
         raise ConfigError(f"{r.where} security: must be one of {', '.join(_SECURITY)}")
+    username = r.text("username")
+    if security == "none" and username and host not in _LOCAL_HOSTS:
+        # AUTH over a clear connection would hand the relay password to the network.
+        raise ConfigError(f"{r.where} security: 'none' with a username only on localhost")
     port = int(r.number("port", _DEFAULT_PORT[security], whole=True))
     if port > 65535:
         raise ConfigError(f"{r.where} port: must be at most 65535")
@@ -85,7 +91,7 @@ def smtp_config(settings: Settings) -> SmtpConfig | None:
         sender=sender,
         port=port,
         security=security,  # type: ignore[arg-type]  # checked against _SECURITY above
-        username=r.text("username"),
+        username=username,
         password=r.text("password"),
         sender_name=r.text("from_name"),
         reply_to=r.text("reply_to"),
@@ -100,8 +106,12 @@ def sms_config(settings: Settings) -> SmsConfig | None:
     url = r.text("url")
     if url is None:
         return None
-    if not url.startswith(("https://", "http://")):
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
         raise ConfigError(f"{r.where} url: must be an http(s) URL")
+    if parts.scheme == "http" and parts.hostname not in _LOCAL_HOSTS:
+        # The bearer token and the recipients would travel in clear.
+        raise ConfigError(f"{r.where} url: must use https (plain http only for localhost)")
     token = r.text("token")
     if token is None:
         raise ConfigError(f"{r.where} token: required when url is set (ECLUSE_SMS_TOKEN)")
