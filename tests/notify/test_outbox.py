@@ -22,6 +22,7 @@ from ecluse.notify import (
     RetryPolicy,
     SmsConfig,
     cancel,
+    cancel_reference,
     deliver_pending,
     enqueue,
     notification_status,
@@ -232,6 +233,10 @@ def test_cancel_before_sending(engine: Engine, keyring: Keyring, sms_gateway: Sm
     assert state_of(engine, nid) is NotificationState.CANCELLED
     with pytest.raises(NotFound):
         cancel(engine, "0" * 32)
+    enqueue(engine, sms(5), keyring=keyring, now=T0)
+    enqueue(engine, sms(5, idempotency_key="second"), keyring=keyring, now=T0)
+    assert cancel_reference(engine, "case-5", now=T0) == 2
+    assert {s.state for s in notifications_for(engine, "case-5")} == {NotificationState.CANCELLED}
     with pytest.raises(NotFound):
         notification_status(engine, "0" * 32)
 

@@ -51,6 +51,7 @@ __all__ = [
     "DeliveryReport",
     "RetryPolicy",
     "cancel",
+    "cancel_reference",
     "check_recipient",
     "deliver_pending",
     "enqueue",
@@ -452,6 +453,18 @@ def _one_or_none(target: Engine | Connection, query: sa.Select[Any]) -> Row[Any]
         return conn.execute(query).one_or_none()
 
 
+_CANCELLABLE = (NotificationState.QUEUED.value, NotificationState.FAILED.value)
+
+
+def _cancelled(now: datetime | None) -> dict[str, Any]:
+    return {
+        "state": NotificationState.CANCELLED.value,
+        "next_attempt_at": None,
+        "dead_at": now or utcnow(),
+        **_TERMINAL_PURGE,
+    }
+
+
 def cancel(engine: Engine, notification_id: str, *, now: datetime | None = None) -> bool:
     """Cancel a message not yet sent and drop its content; ``False`` if it is already final.
 
@@ -462,16 +475,9 @@ def cancel(engine: Engine, notification_id: str, *, now: datetime | None = None)
             sa.update(outbox)
             .where(
                 outbox.c.id == notification_id,
-                outbox.c.state.in_(
-                    [NotificationState.QUEUED.value, NotificationState.FAILED.value]
-                ),
+                outbox.c.state.in_(_CANCELLABLE),
             )
-            .values(
-                state=NotificationState.CANCELLED.value,
-                next_attempt_at=None,
-                dead_at=now or utcnow(),
-                **_TERMINAL_PURGE,
-            )
+            .values(_cancelled(now))
         )
         if done.rowcount == 0:
             exists = conn.execute(
@@ -504,3 +510,20 @@ def rewrap_keys(engine: Engine, keyring: Keyring) -> int:
                 .values(kek_id=new.kek_id, wrapped_key=new.blob)
             )
     return len(rows)
+
+
+def cancel_reference(engine: Engine, reference: str, *, now: datetime | None = None) -> int:
+    """Cancel every not-yet-sent message enqueued with ``reference``; returns how many.
+
+    For a closed case, or a customer being erased: their pending content is dropped at once.
+    """
+    with engine.begin() as conn:
+        done = conn.execute(
+            sa.update(outbox)
+            .where(
+                outbox.c.reference == reference,
+                outbox.c.state.in_(_CANCELLABLE),
+            )
+            .values(_cancelled(now))
+        )
+    return int(done.rowcount)
