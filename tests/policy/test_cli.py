@@ -7,6 +7,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from ecluse.cli import app
+from ecluse.vocabulary import CaseType, Role
 
 runner = CliRunner()
 
@@ -134,3 +135,25 @@ def test_commands_use_the_installation_policy_directory(tmp_path: Path) -> None:
     result = runner.invoke(app, ["--data-dir", str(data), *EXPLAIN_AGENT])
     assert result.exit_code == 0, result.output
     assert "Reveal quota: 3 per day" in result.output
+
+
+def test_matrix_prints_the_specification_table(tmp_path: Path) -> None:
+    """The DPO's one-page view equals the intended table of test_matrix.py."""
+    from tests.policy.test_matrix import COLUMNS, EXPECTED
+
+    result = runner.invoke(app, ["policy", "matrix", "--dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split()[2:] == [
+        "name", "birth", "natnr", "addr", "phone", "email", "iban", "contr", "invoi", "lines",
+        "suppl",
+    ]  # fmt: skip
+    printed = {}
+    for line in lines[1:]:
+        cells = line.split()
+        if len(cells) == 2 + len(COLUMNS) and cells[0] in {r.value for r in Role}:
+            printed[(Role(cells[0]), CaseType(cells[1]))] = dict(
+                zip(COLUMNS, cells[2:], strict=True)
+            )
+    assert printed == EXPECTED
+    assert "M masked" in result.output

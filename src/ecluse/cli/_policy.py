@@ -12,6 +12,7 @@ from rich.table import Table
 
 from ecluse.cli._app import app, console, err_console, installation
 from ecluse.policy import (
+    ACCESS_LEGEND,
     OPERATOR,
     CaseContext,
     EditRight,
@@ -23,8 +24,9 @@ from ecluse.policy import (
     check_policies,
     explain,
     policy_dir,
+    policy_matrix,
 )
-from ecluse.vocabulary import CaseStatus, CaseType, Role
+from ecluse.vocabulary import CaseStatus, CaseType, FieldClass, Role
 
 policy_app = typer.Typer(
     help="Check, show and explain the access policies (Cedar).", no_args_is_help=True
@@ -134,16 +136,49 @@ def explain_command(
     case = CaseContext(
         case_type, status, assigned_to_principal=assigned, in_principal_team_queue=team_queue
     )
+    print_explanation(_engine(directory), principal, case)
+
+
+def _engine(directory: Path | None) -> PolicyEngine:
     try:
         if directory is not None:
-            engine = PolicyEngine(directory)
-        else:
-            with installation() as inst:
-                engine = PolicyEngine.for_settings(inst.settings)
+            return PolicyEngine(directory)
+        with installation() as inst:
+            return PolicyEngine.for_settings(inst.settings)
     except PolicyError as exc:
         _report(exc)
         raise typer.Exit(1) from None
-    print_explanation(engine, principal, case)
+
+
+_SHORT = {
+    "national_number": "natnr",
+    "supply_points": "suppl",
+    "birth_date": "birth",
+    "address": "addr",
+}
+
+
+@policy_app.command("matrix")
+def matrix(
+    status: Annotated[CaseStatus, typer.Option(help="The cases' status.")] = (
+        CaseStatus.IN_PROGRESS
+    ),
+    directory: DirOption = None,
+) -> None:
+    """Print what every role sees of every case type, field by field, in one table."""
+    rows = policy_matrix(_engine(directory), status)
+    names = [_SHORT.get(fc.value, fc.value[:5]) for fc in FieldClass]
+    lines = [["role", "case_type", *names]]
+    lines += [[role.value, case_type.value, *cells.values()] for role, case_type, cells in rows]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    for line in lines:
+        text = "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True))
+        console.print(text.rstrip(), markup=False, highlight=False, soft_wrap=True)
+    console.print(
+        f"{ACCESS_LEGEND}. Vendor roles on cases assigned to them, operator roles on any case.",
+        markup=False,
+        highlight=False,
+    )
 
 
 _EDIT_LABELS = {EditRight.NONE: "-", EditRight.DIRECT: "yes", EditRight.NEEDS_APPROVAL: "4-eyes"}

@@ -9,7 +9,15 @@ DPO); an operator overrides or extends them with a directory (``[policy] dir`` i
 from __future__ import annotations
 
 from ecluse.policy._engine import PolicyEngine, policy_dir
-from ecluse.policy._explain import Explanation, ExplanationRow, explain, format_explanation
+from ecluse.policy._explain import (
+    ACCESS_LEGEND,
+    Explanation,
+    ExplanationRow,
+    access_code,
+    explain,
+    format_explanation,
+    policy_matrix,
+)
 from ecluse.policy._model import (
     CaseContext,
     Decision,
@@ -31,6 +39,7 @@ from ecluse.policy._source import (
 )
 
 __all__ = [
+    "ACCESS_LEGEND",
     "DEFAULTS_DIR",
     "OPEN_STATUSES",
     "OPERATOR",
@@ -49,9 +58,11 @@ __all__ = [
     "PolicyProblem",
     "Principal",
     "Visibility",
+    "access_code",
     "check_policies",
     "explain",
     "format_explanation",
     "policy_dir",
+    "policy_matrix",
     "shown_values",
 ]

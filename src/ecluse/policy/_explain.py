@@ -10,9 +10,17 @@ from dataclasses import dataclass
 
 from ecluse.policy._engine import PolicyEngine
 from ecluse.policy._model import CaseContext, EditRight, FieldAccess, Principal, Visibility
-from ecluse.vocabulary import Action, FieldClass
+from ecluse.vocabulary import VENDOR_ROLES, Action, CaseStatus, CaseType, FieldClass, Role
 
-__all__ = ["Explanation", "ExplanationRow", "explain", "format_explanation"]
+__all__ = [
+    "ACCESS_LEGEND",
+    "Explanation",
+    "ExplanationRow",
+    "access_code",
+    "explain",
+    "format_explanation",
+    "policy_matrix",
+]
 
 
 @dataclass(frozen=True)
@@ -85,3 +93,43 @@ def format_explanation(explanation: Explanation) -> str:
         cells = [cell.ljust(width) for cell, width in zip(line, widths, strict=False)]
         out.append("  ".join([*cells, line[-1]]).rstrip())
     return "\n".join(out)
+
+
+#: The legend of :func:`access_code`, for people reading a matrix.
+ACCESS_LEGEND = (
+    ". hidden, M masked, C clear; then r may reveal, x may export, e may edit, "
+    "a may ask for an edit that needs approval, A may approve others' edit requests"
+)
+
+
+def access_code(access: FieldAccess) -> str:
+    """A field access in a few letters: ``M`` masked, ``Mr`` masked and revealable, …"""
+    code = {Visibility.HIDDEN: ".", Visibility.MASKED: "M", Visibility.CLEAR: "C"}
+    out = code[access.visibility]
+    out += "r" if access.can_reveal else ""
+    out += "x" if access.can_export else ""
+    out += {EditRight.NONE: "", EditRight.DIRECT: "e", EditRight.NEEDS_APPROVAL: "a"}[access.edit]
+    return out + ("A" if access.can_approve_edit else "")
+
+
+def policy_matrix(
+    engine: PolicyEngine, status: CaseStatus = CaseStatus.IN_PROGRESS
+) -> list[tuple[Role, CaseType, dict[FieldClass, str]]]:
+    """Every role × case type × field class, as :func:`access_code` letters.
+
+    Vendor roles are looked at on a case assigned to them (of a vendor with a site in a
+    country no policy names), operator roles on a case not assigned to them.
+    """
+    rows = []
+    for role in Role:
+        vendor_side = role in VENDOR_ROLES
+        principal = (
+            Principal(role, vendor="a-vendor", site_country="XX", team="a-team")
+            if vendor_side
+            else Principal(role)
+        )
+        for case_type in CaseType:
+            case = CaseContext(case_type, status, assigned_to_principal=vendor_side)
+            view = engine.case_view(principal, case)
+            rows.append((role, case_type, {fc: access_code(view[fc]) for fc in FieldClass}))
+    return rows
