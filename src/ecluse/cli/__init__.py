@@ -5,8 +5,30 @@ Each command group lives in its own ``_<group>.py`` module and is registered her
 
 from __future__ import annotations
 
-from ecluse.cli import _customers, _keys, _ledger, _notify, _org, _policy, _usage
+from ecluse.cli import (
+    _customers,
+    _demo,
+    _keys,
+    _ledger,
+    _notify,
+    _org,
+    _policy,
+    _redact,
+    _serve,
+    _usage,
+)
 from ecluse.cli._app import app, main
 
 __all__ = ["app", "main"]
-_COMMAND_GROUPS = (_customers, _keys, _ledger, _notify, _org, _policy, _usage)
+_COMMAND_GROUPS = (
+    _customers,
+    _demo,
+    _keys,
+    _ledger,
+    _notify,
+    _org,
+    _policy,
+    _redact,
+    _serve,
+    _usage,
+)

@@ -11,7 +11,7 @@ from ecluse.redact._redactor import Redactor
 from ecluse.redact._tokens import TOKEN, TokenMap
 from ecluse.redact._types import EntityType, KnownValues, Span
 
-__all__ = ["Pseudonymiser", "RedactedText", "ReidentifiedReply", "reidentify"]
+__all__ = ["Pseudonymiser", "RedactedText", "ReidentifiedReply", "apply_tokens", "reidentify"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,13 @@ def _replace(text: str, spans: Sequence[tuple[int, int, str]]) -> str:
     return "".join(parts)
 
 
+def apply_tokens(text: str, spans: Sequence[Span], token_map: TokenMap, lang: str) -> RedactedText:
+    """Replace each span of ``text`` by its token in ``token_map`` (created when new)."""
+    tokens = tuple(token_map.token_for(s.entity, text[s.start : s.end]) for s in spans)
+    redacted = _replace(text, [(s.start, s.end, t) for s, t in zip(spans, tokens, strict=True)])
+    return RedactedText(redacted, tuple(spans), tokens, lang)
+
+
 class Pseudonymiser:
     """Pseudonymises the messages of one case with one :class:`TokenMap`."""
 
@@ -67,12 +74,8 @@ class Pseudonymiser:
         found = self.redactor.analyze_many(texts, lang=lang, known=[self.known] * len(texts))
         out = []
         for text, spans in zip(texts, found, strict=True):
-            tokens = tuple(self.token_map.token_for(s.entity, text[s.start : s.end]) for s in spans)
-            redacted = _replace(
-                text, [(s.start, s.end, t) for s, t in zip(spans, tokens, strict=True)]
-            )
             out.append(
-                RedactedText(redacted, tuple(spans), tokens, self.redactor.language(text, lang))
+                apply_tokens(text, spans, self.token_map, self.redactor.language(text, lang))
             )
         return out
 
