@@ -188,3 +188,21 @@ def test_ledger_for_is_cached_per_installation(inst: Installation) -> None:
     a.append(view(1))  # arms the checkpoint timer...
     inst.engine.dispose()  # ...which disposing the engine cancels
     assert a._timer is None
+
+
+def test_verify_fast_path_agrees_with_the_canonical_form(led: Ledger) -> None:
+    """The leaf text the database builds equals the Python definition for awkward text."""
+    odd = ['quote " back \\ slash', "tab\tnew\nline\r\x01\x1f\x7f", "é ü ß 😀 \u2028 ∑", ""]
+    led.append_many(
+        NewEntry(
+            EntryKind.DECISION,
+            f"agent {o[:5]!s}x",
+            subject=f"C-{i}",
+            case_id=None if i % 2 else f"K-{o[:3]}",
+            details={"reason": o, "n": [i, None, True, 1.5], "nested": {"z": o, "a": {}}},
+        )
+        for i, o in enumerate(odd)
+    )
+    rep = led.verify()
+    assert rep.ok, rep.problems
+    assert rep.rechecked == 0

@@ -51,12 +51,22 @@ _KIND = re.compile(r"[a-z][a-z0-9_.]{0,63}")
 _ID_MAX = 128
 # Cheap detectors of values that must never be in the ledger. They never echo the value.
 _CLEAR = (
-    (re.compile(r"[^\s@]+@[^\s@]+\.[A-Za-z]{2,}"), "an e-mail address"),
+    (re.compile(r"[^\s@]@[^\s@]+\.[A-Za-z]{2,}"), "an e-mail address"),
     (re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"), "an IBAN"),
     (re.compile(r"(?:\+|\b00)\d(?:[ .\-/]?\d){7,}"), "a phone number"),
     (re.compile(r"\b\d{2}\.\d{2}\.\d{2}-\d{3}\.\d{2}\b"), "a national register number"),
     (re.compile(r"\d{9,}"), "a long number (phone, national number, card or EAN)"),
 )
+# Fast screen: every detector but the e-mail one needs two digits in a row.
+_EMAIL = _CLEAR[0][0]
+_TWO_DIGITS = re.compile(r"\d\d")
+_DIGIT_DETECTORS = re.compile("|".join(f"(?:{p.pattern})" for p, _ in _CLEAR[1:]))
+
+
+def _looks_clear(text: str) -> bool:
+    if "@" in text and _EMAIL.search(text):
+        return True
+    return bool(_TWO_DIGITS.search(text) and _DIGIT_DETECTORS.search(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,10 +162,11 @@ def leaf_bytes(
 
 
 def prepare(entry: NewEntry, where: str = "ledger entry") -> tuple[str, str]:
-    """Validate an entry; returns its canonical details JSON and its kind as a plain str."""
+    """Validate an entry; returns its kind as a plain str and its canonical details JSON."""
     kind = str(entry.kind)
     if not _KIND.fullmatch(kind):
         raise InputError("a kind is lower_snake_case, at most 64 characters", where=where)
+    texts = []
     for name, value in (
         ("actor", entry.actor),
         ("subject", entry.subject),
@@ -169,25 +180,43 @@ def prepare(entry: NewEntry, where: str = "ledger entry") -> tuple[str, str]:
             raise InputError(
                 f"must be a non-empty id of at most {_ID_MAX} characters", where=where, field=name
             )
-        _check_clear(value, where, name)
+        texts.append(value)
     if not isinstance(entry.details, Mapping):
         raise InputError("details must be a mapping", where=where, field="details")
-    _check_value(entry.details, where, "details")
+    _strings(entry.details, texts)
+    # One search over all the strings joined by newlines (no detector matches across one);
+    # the slow per-field pass below only runs to name the field in the error.
+    if _looks_clear("\n".join(texts)):
+        _name_clear_field(entry, where)
     try:
         details = canonical_details(entry.details)
+        # A lone surrogate would only fail inside the shared transaction, failing others too.
+        for text in (details, *texts):
+            text.encode()
     except (TypeError, ValueError):
         raise InputError(
             "details must hold JSON values only", where=where, field="details"
         ) from None
-    try:
-        # A lone surrogate would only fail inside the shared transaction, failing others too.
-        for text in (details, entry.actor, entry.subject or "", entry.case_id or ""):
-            text.encode()
-    except UnicodeEncodeError:
-        raise InputError("not valid Unicode text", where=where) from None
     if entry.time is not None and entry.time.tzinfo is None:
         raise InputError("time must be timezone-aware", where=where, field="time")
     return kind, details
+
+
+def _strings(value: Any, out: list[str]) -> None:
+    # Concrete types first: isinstance against the Mapping ABC is slow on the hot path.
+    for v in value.values() if isinstance(value, dict | Mapping) else value:
+        if isinstance(v, str):
+            out.append(v)
+        elif isinstance(v, dict | list | tuple | Mapping):
+            _strings(v, out)
+
+
+def _name_clear_field(entry: NewEntry, where: str) -> None:
+    for name in ("actor", "subject", "case_id"):
+        value = getattr(entry, name)
+        if value is not None:
+            _check_clear(value, where, name)
+    _check_value(entry.details, where, "details")
 
 
 def _check_value(value: Any, where: str, path: str) -> None:
