@@ -3,6 +3,7 @@ keeps the previous policies in force and says where it is broken."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
@@ -233,7 +234,8 @@ def test_views_stay_consistent_while_policies_change_under_load(tmp_path: Path) 
     WHEN the operator's file changes back and forth
     THEN every view a thread gets is one of the two policy sets' views, never a mix,
     and no thread fails."""
-    engine = PolicyEngine(tmp_path, check_interval=0.0)
+    changes: list[PolicyChange] = []
+    engine = PolicyEngine(tmp_path, check_interval=0.0, on_change=changes.append)
     default_view = visible(engine, AGENT, INVOICE)
     write(tmp_path / "need_to_know.cedar", INVOICE_WITH_EMAIL)
     engine.reload()
@@ -263,5 +265,8 @@ def test_views_stay_consistent_while_policies_change_under_load(tmp_path: Path) 
         thread.join()
     assert failures == []
     assert seen and all(view in (default_view, override_view) for view in seen)
+    # each change reported once, in order: every report starts where the previous one ended
+    for before, after in itertools.pairwise(changes):
+        assert after.old_digest == before.new_digest != after.new_digest
     engine.reload()
     assert visible(engine, AGENT, INVOICE) == override_view

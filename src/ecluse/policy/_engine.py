@@ -80,7 +80,8 @@ class PolicyEngine:
         self.last_error: PolicyError | None = None
         self._change_listeners: list[ChangeListener] = [on_change] if on_change else []
         self._error_listeners: list[ErrorListener] = [on_error] if on_error else []
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the cache and the swap of the policy set
+        self._reloading = threading.Lock()
         self._snapshot = self._stat()
         self._bundle = compile_bundle(read_files(override_dir, defaults_dir))
         self._views: dict[_ViewKey, Mapping[FieldClass, FieldAccess]] = {}
@@ -215,8 +216,10 @@ class PolicyEngine:
         snapshot = self._stat()
         if snapshot == self._snapshot:
             return None
+        if not self._reloading.acquire(blocking=False):
+            return None  # another thread is reloading right now; its result will do
         try:
-            change = self.reload()
+            change = self._reload()
         except PolicyError as exc:
             self._snapshot = snapshot  # retry when the files change again, not every second
             log.warning("policy reload failed, previous policies stay in force: %s", exc)
@@ -227,6 +230,8 @@ class PolicyEngine:
             # a listener failed (the ledger is down?): the change did not take effect, retry
             log.exception("policy change listener failed; previous policies stay in force")
             return None
+        finally:
+            self._reloading.release()
         return change
 
     def reload(self) -> PolicyChange | None:
@@ -235,6 +240,10 @@ class PolicyEngine:
         Raises :class:`PolicyError` (the previous policies stay in force) if the files do not
         load. If an ``on_change`` listener raises, the change does not take effect either.
         """
+        with self._reloading:  # one reload at a time: each change is reported once
+            return self._reload()
+
+    def _reload(self) -> PolicyChange | None:
         snapshot = self._stat()
         try:
             bundle = compile_bundle(read_files(self.override_dir, self.defaults_dir))
