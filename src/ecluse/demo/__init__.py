@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from ecluse.demo._crm import COLUMNS, CrmRow, crm_rows, write_crm_csv
+from ecluse.demo._seed import DemoReport, seed_demo
 
-__all__ = ["COLUMNS", "CrmRow", "crm_rows", "write_crm_csv"]
+__all__ = ["COLUMNS", "CrmRow", "DemoReport", "crm_rows", "seed_demo", "write_crm_csv"]

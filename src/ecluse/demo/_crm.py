@@ -141,17 +141,25 @@ def crm_rows(
             "ean_electricity": ean(rng) if rng.random() < 0.7 else "",
             "ean_gas": ean(rng) if rng.random() < 0.4 else "",
             "contracts": ";".join(
-                f"K{n:07d}{k}|{product}|20{rng.randrange(15, 26)}-0{rng.randrange(1, 10)}-01|{price}"
+                f"K{n:07d}{k}|{product}|{_start(rng)}|{price}"
                 for k, (product, price) in enumerate(rng.sample(_PRODUCTS, rng.randrange(1, 3)))
             ),
             "invoices": ";".join(
-                f"F{n:07d}{m:02d}|2026-{m:02d}|{rng.uniform(20, 180):.2f}|{'paid' if m < 10 else 'open'}"
+                f"F{n:07d}{m:02d}|2026-{m:02d}|{rng.uniform(20, 180):.2f}|{_paid(m)}"
                 for m in range(8, 11)
             ),
         }
         if rng.random() < dirty:
             _dirty(row, rng)
         yield row
+
+
+def _start(rng: random.Random) -> str:
+    return f"20{rng.randrange(15, 26)}-0{rng.randrange(1, 10)}-01"
+
+
+def _paid(month: int) -> str:
+    return "paid" if month < 10 else "open"
 
 
 def _dirty(row: CrmRow, rng: random.Random) -> None:
