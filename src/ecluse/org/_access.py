@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from ecluse.db import utcnow
+from ecluse.db import reading, utcnow
 from ecluse.errors import InputError, NotFound
 from ecluse.org import _tables as t
 from ecluse.org._directory import get_vendor
@@ -98,7 +98,7 @@ def is_active(principal: Principal, now: datetime) -> bool:
 
 def principal_for(engine: Engine, person_id: int) -> Principal:
     """The principal of a person, without any access check (e.g. ``policy explain``)."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         row = conn.execute(
             sa.select(*principal_columns())
             .select_from(principal_join())
@@ -126,7 +126,7 @@ def people_without_access(engine: Engine, now: datetime | None = None) -> list[i
         .where(sa.or_(t.people.c.active.is_(False), sa.and_(v.id.is_not(None), vendor_cut)))
         .order_by(t.people.c.id)
     )
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return list(conn.execute(query).scalars())
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from ecluse.db import utcnow
+from ecluse.db import reading, utcnow
 from ecluse.errors import InputError, NotFound
 from ecluse.org import _tables as t
 from ecluse.org._hours import BusinessHours
@@ -48,7 +48,7 @@ def set_operator(engine: Engine, name: str, country: str) -> Operator:
 
 
 def get_operator(engine: Engine) -> Operator | None:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         row = conn.execute(sa.select(t.operator.c.name, t.operator.c.country)).first()
     return Operator(row.name, row.country) if row else None
 
@@ -88,13 +88,13 @@ def add_vendor(
 
 
 def get_vendor(engine: Engine, vendor_id: int) -> Vendor:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return _vendor(conn, vendor_id)
 
 
 def find_vendor(engine: Engine, name: str) -> Vendor:
     """The vendor named ``name`` (exact, after whitespace clean-up)."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         vid = conn.execute(
             sa.select(t.vendors.c.id).where(t.vendors.c.name == " ".join(name.split()))
         ).scalar()
@@ -104,7 +104,7 @@ def find_vendor(engine: Engine, name: str) -> Vendor:
 
 
 def list_vendors(engine: Engine) -> list[Vendor]:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         rows = conn.execute(sa.select(t.vendors).order_by(t.vendors.c.name)).all()
     return [_vendor_from_row(r) for r in rows]
 
@@ -163,12 +163,12 @@ def add_site(
 
 
 def get_site(engine: Engine, site_id: int) -> Site:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return site(conn, site_id)
 
 
 def find_site(engine: Engine, vendor_id: int, name: str) -> Site:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         sid = conn.execute(
             sa.select(t.sites.c.id).where(
                 t.sites.c.vendor_id == vendor_id, t.sites.c.name == " ".join(name.split())
@@ -183,7 +183,7 @@ def list_sites(engine: Engine, vendor_id: int | None = None) -> list[Site]:
     query = sa.select(t.sites).order_by(t.sites.c.vendor_id, t.sites.c.name)
     if vendor_id is not None:
         query = query.where(t.sites.c.vendor_id == vendor_id)
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return [_site_from_row(r) for r in conn.execute(query)]
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from ecluse.db import utcnow
+from ecluse.db import reading, utcnow
 from ecluse.errors import InputError
 from ecluse.org import _tables as t
 from ecluse.org._credentials import use_totp, verify_password
@@ -63,7 +63,7 @@ def authenticate(
     except InputError:
         address = ""
     p, v = t.people.c, t.vendors.c
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         row = conn.execute(
             sa.select(
                 p.id,

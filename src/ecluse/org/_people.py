@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from ecluse.db import utcnow
+from ecluse.db import reading, utcnow
 from ecluse.errors import InputError, NotFound
 from ecluse.org import _tables as t
 from ecluse.org._directory import site
@@ -102,13 +102,13 @@ def add_person(
 
 
 def get_person(engine: Engine, person_id: int) -> Person:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return person(conn, person_id)
 
 
 def find_person(engine: Engine, email: str) -> Person:
     """The person whose login is ``email`` (case-insensitive)."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         pid = conn.execute(
             sa.select(t.people.c.id).where(t.people.c.email == normalise_email(email))
         ).scalar()
@@ -134,7 +134,7 @@ def list_people(
         query = query.where(t.people.c.role == check_role(role).value)
     if not include_leavers:
         query = query.where(t.people.c.active.is_(True))
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return [_person_from_row(r) for r in conn.execute(query)]
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from ecluse.db import utcnow
+from ecluse.db import UTCDateTime, reading, utcnow
 from ecluse.org import _tables as t
 from ecluse.org._access import is_active, principal_columns, principal_from_row, principal_join
 from ecluse.org._errors import AuthError, AuthFailure
@@ -49,8 +50,7 @@ def resolve_session(
     """The principal behind a session token, or ``AuthError`` (unknown, revoked, expired,
     idle too long, leaver, vendor contract not current)."""
     now = now or utcnow()
-    s = t.sessions.c
-    row = _lookup(engine, t.sessions, token, s.last_seen_at, s.expires_at)
+    row = _lookup(engine, _SESSION_QUERY, token)
     if row.revoked_at is not None:
         raise AuthError(AuthFailure.REVOKED, person_id=row.person_id)
     if now >= row.expires_at or now - row.last_seen_at >= policy.session_idle:
@@ -59,7 +59,7 @@ def resolve_session(
     if not is_active(principal, now):
         raise AuthError(AuthFailure.NO_ACCESS, person_id=row.person_id)
     if now - row.last_seen_at >= policy.touch_every:
-        _touch(engine, t.sessions, "last_seen_at", row.credential_id, now)
+        _touch(engine, t.sessions, row.credential_id, now)
     return principal
 
 
@@ -72,14 +72,14 @@ def resolve_api_token(
 ) -> Principal:
     """The principal behind an API token (its person's role and scope), or ``AuthError``."""
     now = now or utcnow()
-    row = _lookup(engine, t.api_tokens, token, t.api_tokens.c.last_used_at)
+    row = _lookup(engine, _TOKEN_QUERY, token)
     if row.revoked_at is not None:
         raise AuthError(AuthFailure.REVOKED, person_id=row.person_id)
     principal = principal_from_row(row, "token", row.credential_id)
     if not is_active(principal, now):
         raise AuthError(AuthFailure.NO_ACCESS, person_id=row.person_id)
     if row.last_used_at is None or now - row.last_used_at >= policy.touch_every:
-        _touch(engine, t.api_tokens, "last_used_at", row.credential_id, now)
+        _touch(engine, t.api_tokens, row.credential_id, now)
     return principal
 
 
@@ -163,32 +163,41 @@ def list_api_tokens(engine: Engine, person_id: int | None = None) -> list[ApiTok
     query = sa.select(c.id, c.person_id, c.name, c.created_at, c.last_used_at, c.revoked_at)
     if person_id is not None:
         query = query.where(c.person_id == person_id)
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return [ApiTokenInfo(*r) for r in conn.execute(query.order_by(c.id))]
 
 
-def _lookup(
-    engine: Engine, table: sa.Table, token: str, *extra: sa.ColumnElement[object]
-) -> sa.Row[tuple[object, ...]]:
-    if not isinstance(token, str) or not 0 < len(token) <= _MAX_TOKEN:
-        raise AuthError(AuthFailure.UNKNOWN_TOKEN)
-    query = (
+def _credential_query(table: sa.Table, *extra: sa.ColumnElement[Any]) -> sa.Select[Any]:
+    # Built once: constructing a statement costs more than running it on a warm connection.
+    return (
         sa.select(
-            table.c.id.label("credential_id"),
-            table.c.revoked_at,
-            *extra,
-            *principal_columns(),
+            table.c.id.label("credential_id"), table.c.revoked_at, *extra, *principal_columns()
         )
         .select_from(table.join(principal_join(), t.people.c.id == table.c.person_id))
-        .where(table.c.token_hash == digest(token))
+        .where(table.c.token_hash == sa.bindparam("digest"))
     )
-    with engine.connect() as conn:
-        row = conn.execute(query).first()
+
+
+_SESSION_QUERY = _credential_query(t.sessions, t.sessions.c.last_seen_at, t.sessions.c.expires_at)
+_TOKEN_QUERY = _credential_query(t.api_tokens, t.api_tokens.c.last_used_at)
+_TOUCH = {
+    table.name: sa.update(table)
+    .where(table.c.id == sa.bindparam("row_id"))
+    .values({column: sa.bindparam("now", type_=UTCDateTime())})
+    for table, column in ((t.sessions, "last_seen_at"), (t.api_tokens, "last_used_at"))
+}
+
+
+def _lookup(engine: Engine, query: sa.Select[Any], token: str) -> Any:
+    if not isinstance(token, str) or not 0 < len(token) <= _MAX_TOKEN:
+        raise AuthError(AuthFailure.UNKNOWN_TOKEN)
+    with reading(engine) as conn:
+        row = conn.execute(query, {"digest": digest(token)}).first()
     if row is None:
         raise AuthError(AuthFailure.UNKNOWN_TOKEN)
     return row
 
 
-def _touch(engine: Engine, table: sa.Table, column: str, row_id: int, now: datetime) -> None:
+def _touch(engine: Engine, table: sa.Table, row_id: int, now: datetime) -> None:
     with engine.begin() as conn:
-        conn.execute(sa.update(table).where(table.c.id == row_id).values({column: now}))
+        conn.execute(_TOUCH[table.name], {"row_id": row_id, "now": now})
