@@ -317,10 +317,15 @@ def test_two_concurrent_workers_never_send_a_message_twice(
     claimed: dict[str, int] = {}
     errors: list[BaseException] = []
 
+    start = threading.Barrier(2, timeout=30)
+
     def worker(name: str) -> None:
         eng = create_engine(db_url)
         channel = gateway(sms_gateway)
         try:
+            with eng.connect():
+                pass  # connected before the race starts, so neither gets a head start
+            start.wait()
             total = 0
             while True:
                 report = deliver_pending(eng, [channel], keyring=keyring, limit=5, worker=name)
