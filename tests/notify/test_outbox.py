@@ -423,3 +423,26 @@ def test_logs_and_errors_hold_no_personal_data(
     shown = caplog.text + repr(status)
     for needle in (PLANTED_EMAIL, PLANTED_PHONE, PLANTED_TEXT):
         assert needle not in shown
+
+
+def test_a_locked_message_is_skipped_not_waited_for(
+    engine: Engine, keyring: Keyring, sms_gateway: SmsPeer
+) -> None:
+    """GIVEN another worker holding one message mid-claim (row locked on PostgreSQL)
+    WHEN a second worker claims THEN it takes the others at once instead of waiting."""
+    if engine.dialect.name != "postgresql":
+        return  # SQLite serialises writers with BEGIN IMMEDIATE: there is nothing to skip
+    first, second = (enqueue(engine, sms(n), keyring=keyring, now=T0) for n in (1, 2))
+    with engine.connect() as holder, holder.begin():
+        holder.execute(sa.select(outbox.c.id).where(outbox.c.id == first).with_for_update())
+        done: list[int] = []
+        runner = threading.Thread(
+            target=lambda: done.append(
+                deliver_pending(engine, [gateway(sms_gateway)], keyring=keyring, now=T0).sent
+            )
+        )
+        runner.start()
+        runner.join(timeout=20)
+        assert done == [1], "the second worker waited for the locked row"
+    assert state_of(engine, second) is NotificationState.SENT
+    assert state_of(engine, first) is NotificationState.QUEUED
