@@ -206,7 +206,11 @@ def test_ean_keeps_last_four(ean: str) -> None:
 def test_the_phone_fast_path_agrees_with_the_full_parser(prefix: str, number: str) -> None:
     """Numbers written plainly skip phonenumbers' parser; the result must be the same."""
     value = prefix + number
-    parsed = phonenumbers.parse(value, "BE")
+    try:
+        parsed = phonenumbers.parse(value, "BE")
+    except phonenumbers.NumberParseException:
+        assert len(re.sub(r"\D", "", mask_phone(value))) <= 2
+        return
     nsn = phonenumbers.national_significant_number(parsed)
     if len(nsn) >= 6:
         expected_digits = f"{parsed.country_code}{nsn[0]}{nsn[-2:]}"
