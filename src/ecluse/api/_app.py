@@ -1,0 +1,110 @@
+"""The application factory: routes under ``/api/v1``, OpenAPI, JSON errors, body limit."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from ecluse import __version__
+from ecluse.api import _auth, _cases, _ledger
+from ecluse.api._errors import install_error_handlers
+from ecluse.api._limits import BodyLimit
+from ecluse.api._state import ApiState
+from ecluse.cases import desk_for
+from ecluse.errors import ConfigError
+from ecluse.installation import Installation
+from ecluse.ledger import ledger_for
+from ecluse.org import AccountPolicy, RateLimiter
+
+__all__ = ["PREFIX", "ApiSettings", "create_app"]
+
+PREFIX = "/api/v1"
+
+
+class ApiSettings:
+    """``[api]`` in ``ecluse.toml``::
+
+        [api]
+        secure_cookie = true          # false only for a local http demo
+        login_attempts_per_minute = 10
+        max_body_bytes = 65536
+
+    ``ECLUSE_API_SECURE_COOKIE=0`` turns the ``Secure`` flag off too.
+    """
+
+    def __init__(self, table: dict[str, Any], where: str) -> None:
+        known = {"secure_cookie", "login_attempts_per_minute", "max_body_bytes"}
+        for key in table:
+            if key not in known:
+                raise ConfigError(f"{where}: [api] {key}: unknown setting")
+        self.secure_cookie = _flag(table.get("secure_cookie", True), where, "secure_cookie")
+        env = os.environ.get("ECLUSE_API_SECURE_COOKIE")
+        if env is not None:
+            self.secure_cookie = env.strip().lower() not in ("0", "false", "no", "off")
+        self.login_attempts = _count(table.get("login_attempts_per_minute", 10), where, "login")
+        self.max_body = _count(table.get("max_body_bytes", 65_536), where, "max_body_bytes")
+
+
+def _flag(value: object, where: str, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: [api] {key}: expected true or false")
+    return value
+
+
+def _count(value: object, where: str, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{where}: [api] {key}: expected a whole number >= 1")
+    return value
+
+
+def create_app(
+    inst: Installation,
+    *,
+    secure_cookie: bool | None = None,
+    accounts: AccountPolicy | None = None,
+    bench: bool = False,
+) -> FastAPI:
+    """The Ecluse JSON API for one installation.
+
+    ``secure_cookie`` overrides ``[api] secure_cookie``; ``accounts`` the installation's
+    ``[accounts]`` policy; ``bench`` mounts the benchmark's unprotected baseline route
+    (never in production).
+    """
+    settings = ApiSettings(inst.settings.section("api"), str(inst.settings.config_path))
+    state = ApiState(
+        inst=inst,
+        desk=desk_for(inst),
+        ledger=ledger_for(inst),
+        accounts=accounts or AccountPolicy.from_settings(inst.settings),
+        limiter=RateLimiter(settings.login_attempts),
+        secure_cookie=settings.secure_cookie if secure_cookie is None else secure_cookie,
+    )
+    app = FastAPI(
+        title="Ecluse API",
+        version=__version__,
+        description="Case desk, ledger and accounts of an Ecluse installation.",
+        openapi_url=f"{PREFIX}/openapi.json",
+        # The interactive pages load their scripts from a CDN: not offered.
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.ecluse = state
+    install_error_handlers(app)
+    v1 = APIRouter(prefix=PREFIX)
+
+    @v1.get("/health", tags=["health"], summary="Liveness (no authentication)")
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "version": __version__}
+
+    v1.include_router(_auth.router)
+    v1.include_router(_cases.router)
+    v1.include_router(_ledger.router)
+    if bench:
+        from ecluse.api import _bench
+
+        v1.include_router(_bench.router)
+    app.include_router(v1)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body)
+    return app

@@ -1,0 +1,41 @@
+"""Benchmark-only baseline: the case's customer row read with no policy, decryption or ledger.
+
+Mounted only by ``create_app(..., bench=True)`` (``bench/case_view.py``), never in production:
+it hands out the (encrypted) row to any authenticated caller.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter
+
+from ecluse.api._auth import Caller
+from ecluse.api._cases import CaseId
+from ecluse.api._state import State
+from ecluse.cases._tables import cases
+from ecluse.db import reading
+from ecluse.errors import NotFound
+from ecluse.vault._tables import customers
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/_bench", include_in_schema=False)
+
+_ROW = (
+    sa.select(customers.c.id, customers.c.language, customers.c.record)
+    .select_from(customers.join(cases, cases.c.customer_id == customers.c.id))
+    .where(cases.c.id == sa.bindparam("case_id"))
+)
+
+
+@router.get("/cases/{case_id}/row")
+def raw_row(case_id: CaseId, principal: Caller, st: State) -> dict[str, Any]:
+    with reading(st.engine) as conn:
+        row = conn.execute(_ROW, {"case_id": case_id}).first()
+    if row is None:
+        raise NotFound("no such case")
+    record = base64.b64encode(row.record or b"").decode()
+    return {"customer": row.id, "language": row.language, "record": record}
