@@ -7,7 +7,7 @@ import string
 from datetime import date
 
 import phonenumbers
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ecluse import masks
@@ -199,8 +199,9 @@ def test_ean_keeps_last_four(ean: str) -> None:
     assert not leaked_runs(ean[:-4], ean[-4:], out)
 
 
+@settings(max_examples=500)
 @given(
-    st.sampled_from(["0", "0032 ", "+32 ", "+33 ", "+31 ", "+352 "]),
+    st.sampled_from(["0", "00", "0032 ", "+32 ", "+33 ", "+31 ", "+352 ", "+1", "+7"]),
     st.text(alphabet=string.digits, min_size=8, max_size=9),
 )
 def test_the_phone_fast_path_agrees_with_the_full_parser(prefix: str, number: str) -> None:

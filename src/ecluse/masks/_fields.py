@@ -85,7 +85,7 @@ def _split_e164(text: str) -> tuple[str, str] | None:
     digits = compact[1:]
     if not compact.startswith("+") or not digits.isascii() or not digits.isdigit():
         return None
-    if not 8 <= len(digits) <= 15:
+    if not 8 <= len(digits) <= 15 or digits.startswith("0"):
         return None
     for size in (1, 2, 3):
         if int(digits[:size]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
