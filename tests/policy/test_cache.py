@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from ecluse.policy import DEFAULTS_DIR, CaseContext, PolicyEngine, Principal
+from ecluse.policy import DEFAULTS_DIR, CaseContext, PolicyEngine, Principal, access_code
+from ecluse.policy._evaluate import evaluate_view
 from ecluse.vocabulary import CaseStatus, CaseType, FieldClass, Role
 
 COMPLAINT = CaseContext(CaseType.COMPLAINT, assigned_to_principal=True)
@@ -109,3 +112,55 @@ def test_a_status_used_any_other_way_is_keyed_exactly(tmp_path: Path) -> None:
     new = CaseContext(CaseType.COMPLAINT, CaseStatus.NEW, assigned_to_principal=True)
     assert not engine.case_view(agent("MA"), new)[FieldClass.PHONE].can_reveal
     assert can_reveal_phone(engine, agent("MA"))  # COMPLAINT is in progress
+
+
+RULES = """
+// Extra rules that name some vendors, countries, teams and statuses.
+@id("extra.no_reveal_from_ma")
+forbid (principal, action == Ecluse::Action::"reveal", resource)
+when { ["MA", "TN"].contains(principal.site_country) };
+
+@id("extra.acme_no_edits")
+forbid (principal, action == Ecluse::Action::"edit", resource)
+when { principal.vendor == "acme" };
+
+@id("extra.night_team_no_pending")
+forbid (principal, action, resource)
+when { principal.team == "night" && context.status == Ecluse::CaseStatus::"pending_customer" };
+"""
+
+PEOPLE = st.builds(
+    Principal,
+    st.sampled_from(list(Role)),
+    st.sampled_from(["operator", "", "acme", "callmaroc", "other"]),
+    st.sampled_from(["", "MA", "TN", "BE", "PT"]),
+    st.sampled_from(["", "night", "day", "fr-1"]),
+)
+CASES = st.builds(
+    CaseContext,
+    st.sampled_from(list(CaseType)),
+    st.sampled_from(list(CaseStatus)),
+    st.booleans(),
+    st.booleans(),
+)
+
+
+@pytest.fixture(scope="module")
+def ruled_engine(tmp_path_factory: pytest.TempPathFactory) -> PolicyEngine:
+    directory = tmp_path_factory.mktemp("rules")
+    (directory / "extra.cedar").write_text(RULES)
+    return PolicyEngine(directory)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(people=st.lists(PEOPLE, min_size=2, max_size=4), case=CASES)
+def test_the_cache_never_changes_an_answer(
+    ruled_engine: PolicyEngine, people: list[Principal], case: CaseContext
+) -> None:
+    """Whatever the order people are asked in, a cached view equals Cedar's own answer."""
+    for who in people:
+        cached = ruled_engine.case_view(who, case)
+        direct = evaluate_view(ruled_engine.bundle, who, case)
+        assert {fc: access_code(a) for fc, a in cached.items()} == {
+            fc: access_code(a) for fc, a in direct.items()
+        }
