@@ -55,3 +55,8 @@ def test_an_analyst_sees_a_usage_review_in_clear(engine: PolicyEngine) -> None:
     shown = shown_values(view, VALUES)
     assert shown[FieldClass.PHONE] == ["+32 470 12 34 17"]
     assert FieldClass.IBAN not in shown
+
+
+def test_principal_from_the_organisations_ids() -> None:
+    assert Principal.of(Role.AGENT, 7, "ma", 12) == Principal(Role.AGENT, "7", "MA", "12")
+    assert Principal.of(Role.DPO, None, None, None) == Principal(Role.DPO)

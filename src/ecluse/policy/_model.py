@@ -30,6 +30,23 @@ class Principal:
     site_country: str = ""
     team: str = ""
 
+    @classmethod
+    def of(
+        cls,
+        role: Role,
+        vendor_id: int | str | None,
+        site_country: str | None,
+        team_id: int | str | None,
+    ) -> Principal:
+        """From the organisation's ids (``ecluse.org.Principal``: ``vendor_id``,
+        ``site_country``, ``team_id``); no vendor means the operator's own people."""
+        return cls(
+            role=role,
+            vendor=OPERATOR if vendor_id is None else str(vendor_id),
+            site_country=(site_country or "").upper(),
+            team="" if team_id is None else str(team_id),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class CaseContext:
