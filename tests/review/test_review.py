@@ -1,0 +1,202 @@
+"""Usage review end to end: contact first, people decide, two for a suspension, one restore."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from ecluse.errors import InputError, NotFound, PermissionDenied
+from ecluse.notify import SmtpChannel, SmtpConfig, deliver_pending
+from ecluse.org import add_person
+from ecluse.review import HttpProvisioning, Review, review_report
+from ecluse.usage import ProposedAction, Severity
+from ecluse.vocabulary import CaseType, Role
+
+from ..notify.conftest import SmtpPeer
+from .conftest import NOW, ProvisioningPeer, World, make_alert
+
+
+def _customer_with_line(world: World) -> tuple[str, str]:
+    for row in world.rows:
+        if row["mobile_lines"] and row["email"]:
+            return world.customer_ids[row["external_id"]], row["mobile_lines"]
+    raise AssertionError("no customer with a mobile line in the fixture")
+
+
+def _second_analyst(world: World) -> str:
+    add_person(
+        world.inst.engine,
+        email="analyst2@lumen.example",
+        display_name="Second Analyst",
+        role=Role.ANALYST,
+    )
+    return "analyst2@lumen.example"
+
+
+def test_notify_contest_decide_restore_end_to_end(
+    world: World, smtp_server: SmtpPeer, provisioning: ProvisioningPeer
+) -> None:
+    """GIVEN a fraud alert on a customer's line WHEN it is reviewed THEN a usage_review case
+    opens for analysts (never a vendor), the customer gets an e-mail first with a contest
+    link, a suspension needs a second analyst, and one restore lifts it and tells them."""
+    customer_id, msisdn = _customer_with_line(world)
+    review = Review(world.desk, control=HttpProvisioning(provisioning.url))
+    alert = make_alert(
+        world,
+        msisdn,
+        "sim_box",
+        Severity.HIGH,
+        actions=(ProposedAction.OUTGOING_INTERNATIONAL_BLOCK, ProposedAction.SUSPENSION),
+        legitimate=False,
+    )
+    (opened,) = review.open_from_alerts([alert], now=NOW)
+    assert review.open_from_alerts([alert], now=NOW) == []  # idempotent
+    case = world.desk.get(opened.case_id)
+    assert case.case_type is CaseType.USAGE_REVIEW and case.vendor_id is None
+    assert opened.contacted and not opened.auto_block
+    channel = SmtpChannel(
+        SmtpConfig(
+            host=smtp_server.host,
+            port=smtp_server.port,
+            security="none",
+            sender="care@lumen.example",
+        )
+    )
+    deliver_pending(world.inst.engine, [channel], keyring=world.inst.keyring, now=NOW)
+    (mail,) = smtp_server.messages
+    row = world.row_of(customer_id)
+    assert mail["To"] == row["email"]
+    body = mail.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    link = next(w for w in body.split() if "/contest/" in w)
+    token = link.rsplit("/", 1)[1]
+
+    # vendors never reach it
+    with pytest.raises(NotFound):
+        world.desk.view(world.who("agent1@atlas-contact.example"), case.id, now=NOW)
+    with pytest.raises(PermissionDenied):
+        review.decide(
+            world.who("agent1@atlas-contact.example"),
+            case.id,
+            "suspension",
+            "looks like a SIM box",
+            now=NOW,
+        )
+
+    analyst = world.who("analyst@lumen.example")
+    look = review.first_look(analyst, case.id, now=NOW + timedelta(minutes=20))
+    assert look["alert"]["detector"] == "sim_box" and look["contacted_at"]
+    proposed = review.decide(
+        analyst,
+        case.id,
+        "suspension",
+        "SIM box pattern confirmed on calls",
+        now=NOW + timedelta(hours=1),
+    )
+    assert proposed["state"] == "pending_second" and provisioning.requests == []
+    with pytest.raises(PermissionDenied, match="second"):
+        review.approve_suspension(analyst, proposed["measure_id"], now=NOW + timedelta(hours=1))
+    second = world.who(_second_analyst(world))
+    review.approve_suspension(second, proposed["measure_id"], now=NOW + timedelta(hours=2))
+    assert [r["action"] for r in provisioning.requests] == ["apply"]
+    assert provisioning.requests[0]["msisdn"] == msisdn
+
+    review.contest(
+        token, "Je suis infirmière, j'appelle mes patients.", now=NOW + timedelta(hours=3)
+    )
+    with pytest.raises(NotFound):
+        review.contest("forged-token", "x", now=NOW)
+    lifted = review.restore(
+        analyst,
+        case.id,
+        wrongful=True,
+        reason="customer explained legitimate use",
+        now=NOW + timedelta(hours=4),
+    )
+    assert len(lifted) == 1 and [r["action"] for r in provisioning.requests] == ["apply", "lift"]
+    deliver_pending(
+        world.inst.engine, [channel], keyring=world.inst.keyring, now=NOW + timedelta(hours=5)
+    )
+    subjects = [m["Subject"] for m in smtp_server.messages]
+    assert len(subjects) == 3  # contact, decision, restored
+
+    report = review_report(world.inst.engine)
+    assert (
+        report.reviews,
+        report.contacted,
+        report.contested,
+        report.suspensions,
+        report.wrongful_measures,
+    ) == (1, 1, 1, 1, 1)
+    assert report.restore_h[0] == pytest.approx(2.0)
+    kinds = [
+        e.details.get("step")
+        for e in world.desk.ledger.entries_for_case(case.id)
+        if e.kind == "usage_decision"
+    ]
+    assert kinds == ["opened", "decision", "second_approval", "contest", "restore"]
+
+
+def test_no_measure_before_the_customer_was_contacted(world: World) -> None:
+    """A customer with neither e-mail nor mobile line cannot be contacted: no measure."""
+    customer_id, msisdn = _customer_with_line(world)
+    review = Review(world.desk)
+    (opened,) = review.open_from_alerts([make_alert(world, msisdn)], now=NOW)
+    from ecluse.review._tables import usage_reviews
+
+    with world.inst.engine.begin() as conn:
+        conn.execute(usage_reviews.update().values(contacted_at=None))
+    with pytest.raises(PermissionDenied, match="contact"):
+        review.decide(
+            world.who("analyst@lumen.example"),
+            opened.case_id,
+            "spending_cap",
+            "spending far above plan",
+            now=NOW,
+        )
+    # advice needs no contact beforehand: it changes nothing on the line
+    review.decide(
+        world.who("analyst@lumen.example"),
+        opened.case_id,
+        "advice_or_plan_change",
+        "suggest a plan with more minutes",
+        now=NOW,
+    )
+    assert customer_id
+
+
+def test_automatic_irsf_block_is_bounded_and_lifts_itself(
+    world: World, provisioning: ProvisioningPeer
+) -> None:
+    _, msisdn = _customer_with_line(world)
+    review = Review(world.desk, control=HttpProvisioning(provisioning.url))
+    alert = make_alert(
+        world,
+        msisdn,
+        "irsf",
+        Severity.HIGH,
+        confirmed=True,
+        actions=(ProposedAction.OUTGOING_INTERNATIONAL_BLOCK,),
+        legitimate=False,
+    )
+    (opened,) = review.open_from_alerts([alert], now=NOW)
+    assert opened.auto_block
+    (measure,) = review.measures(opened.case_id)
+    assert measure["automatic"] and measure["measure"] == "outgoing_international_block"
+    assert review.expire_unreviewed_blocks(now=NOW + timedelta(hours=1)) == []
+    assert review.expire_unreviewed_blocks(now=NOW + timedelta(days=3)) == [measure["id"]]
+    assert [r["action"] for r in provisioning.requests] == ["apply", "lift"]
+    assert review_report(world.inst.engine).automatic_blocks_expired == 1
+
+
+def test_reasons_and_actions_are_validated(world: World) -> None:
+    _, msisdn = _customer_with_line(world)
+    review = Review(world.desk)
+    (opened,) = review.open_from_alerts([make_alert(world, msisdn)], now=NOW)
+    analyst = world.who("analyst@lumen.example")
+    with pytest.raises(InputError):
+        review.decide(
+            analyst, opened.case_id, "cut_everything", "because the robot said so", now=NOW
+        )
+    with pytest.raises(InputError):
+        review.decide(analyst, opened.case_id, "no_action", "ok", now=NOW)
