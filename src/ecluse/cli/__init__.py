@@ -14,6 +14,7 @@ from ecluse.cli import (
     _org,
     _policy,
     _redact,
+    _review,
     _serve,
     _usage,
 )
@@ -29,6 +30,7 @@ _COMMAND_GROUPS = (
     _org,
     _policy,
     _redact,
+    _review,
     _serve,
     _usage,
 )
