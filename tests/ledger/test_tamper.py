@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
@@ -84,11 +83,20 @@ def test_changed_details_are_named(inst: Installation) -> None:
     _assert_cli_names(inst, 17)
 
 
-@pytest.mark.parametrize("column", ["actor", "subject", "kind", "case_id"])
-def test_changed_columns_are_named(inst: Installation, column: str) -> None:
+def test_each_changed_column_is_named(inst: Installation) -> None:
     led = _fill(inst)
-    value = "NULL" if column == "case_id" else "'x'"
-    _sql(inst, f"UPDATE ledger_entries SET {column} = {value} WHERE idx = 9")
+    for column in ("actor", "subject", "kind", "case_id"):
+        with inst.engine.begin() as conn:
+            old = conn.execute(sa.text(f"SELECT {column} FROM ledger_entries WHERE idx = 9"))
+            value = old.scalar_one()
+            conn.execute(sa.text(f"UPDATE ledger_entries SET {column} = 'x' WHERE idx = 9"))
+        assert led.verify().first_bad_index == 9, column
+        with inst.engine.begin() as conn:
+            conn.execute(
+                sa.text(f"UPDATE ledger_entries SET {column} = :v WHERE idx = 9"), {"v": value}
+            )
+        assert led.verify().ok, column
+    _sql(inst, "UPDATE ledger_entries SET case_id = NULL WHERE idx = 9")
     assert led.verify().first_bad_index == 9
 
 

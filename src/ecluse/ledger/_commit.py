@@ -29,13 +29,18 @@ class Request:
 
 
 class GroupCommitter:
-    def __init__(self, write: Callable[[list[Request]], None]) -> None:
+    def __init__(self, write: Callable[[list[Request]], None], *, enabled: bool = True) -> None:
         self._write = write
         self._mutex = threading.Lock()
         self._queue: list[Request] = []
         self._busy = False
+        self._enabled = enabled
 
     def submit(self, req: Request) -> list[int]:
+        if not self._enabled:  # one transaction per call, one at a time
+            with self._mutex:
+                self._write([req])
+            return req.indices
         with self._mutex:
             self._queue.append(req)
             lead = not self._busy

@@ -40,6 +40,7 @@ class Ledger:
     transaction, and the head row lock keeps several processes correct. A checkpoint is
     signed in the same transaction once ``checkpoint_every`` entries are unsigned or the last
     one is ``checkpoint_seconds`` old, and by a timer when appends stop.
+    ``group_commit=False`` gives every call its own transaction (the benchmark's baseline).
     """
 
     def __init__(
@@ -49,6 +50,7 @@ class Ledger:
         *,
         checkpoint_every: int = 1000,
         checkpoint_seconds: float = 60,
+        group_commit: bool = True,
     ) -> None:
         if checkpoint_every < 1 or checkpoint_seconds <= 0:
             raise ValueError("checkpoint_every and checkpoint_seconds must be positive")
@@ -58,7 +60,7 @@ class Ledger:
         self.key_id = key_id(self.public_key)
         self.checkpoint_every = checkpoint_every
         self.checkpoint_seconds = checkpoint_seconds
-        self._committer = GroupCommitter(self._write)
+        self._committer = GroupCommitter(self._write, enabled=group_commit)
         self._timer: threading.Timer | None = None
         self._timer_lock = threading.Lock()
         self._closed = False
