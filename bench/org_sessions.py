@@ -181,7 +181,14 @@ def main() -> None:
             if schema:
                 with psycopg.connect(args.pg_url, autocommit=True) as conn:
                     conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-    lines += ["", login_line]
+    lines += [
+        "",
+        "The read path is one indexed query (token digest ⋈ person ⋈ vendor ⋈ site) on a "
+        "read-only connection; the last-seen time is written at most once a minute per "
+        "session, so the write row is what at most one request per session per minute pays.",
+        "",
+        login_line,
+    ]
     report = "\n".join(lines)
     print(report)
     if not args.no_write:

@@ -81,6 +81,13 @@ def test_login_opens_a_session_that_resolves_to_the_principal(world: World) -> N
     assert principal.skills == {"meter_move", "invoice_explanation"}
     assert principal.languages == {"fr"} and principal.is_vendor and not principal.is_operator
     assert (principal.via, principal.credential_id) == ("session", session.id)
+    stronger = AccountPolicy(argon2_time_cost=2, argon2_memory_kib=2048)
+    authenticate(world.engine, "agent@atlas.example", PASSWORD, now=NOW, policy=stronger)
+    with world.engine.connect() as conn:
+        stored = conn.execute(
+            sa.select(t.people.c.password_hash).where(t.people.c.id == world.agent.id)
+        ).scalar_one()
+    assert "m=2048,t=2" in stored
 
 
 def test_unknown_email_and_wrong_password_look_the_same(world: World) -> None:
@@ -116,24 +123,11 @@ def test_lockout_after_five_failures_and_its_expiry(world: World) -> None:
         with pytest.raises(AuthError):
             login(world, "agent@atlas.example", "wrong password 123", now=locked_at + 20 * MIN)
     login(world, "agent@atlas.example", now=locked_at + 21 * MIN)
-
-
-def test_password_reset_clears_a_lockout(world: World) -> None:
     for _ in range(5):
         with pytest.raises(AuthError):
             login(world, "agent@atlas.example", "wrong password 123")
     set_password(world.engine, world.agent.id, "a brand new passphrase", policy=world.policy)
     login(world, "agent@atlas.example", "a brand new passphrase")
-
-
-def test_hash_is_upgraded_when_the_cost_was_raised(world: World) -> None:
-    stronger = AccountPolicy(argon2_time_cost=2, argon2_memory_kib=2048)
-    authenticate(world.engine, "agent@atlas.example", PASSWORD, now=NOW, policy=stronger)
-    with world.engine.connect() as conn:
-        stored = conn.execute(
-            sa.select(t.people.c.password_hash).where(t.people.c.id == world.agent.id)
-        ).scalar_one()
-    assert "m=2048,t=2" in stored
 
 
 # -- TOTP ----------------------------------------------------------------------------------------
@@ -215,7 +209,9 @@ def test_idle_expiry(world: World) -> None:
     assert reason(exc) is AuthFailure.EXPIRED
 
 
-def test_absolute_expiry_even_when_active(world: World) -> None:
+def test_absolute_expiry_and_last_seen_writes(world: World) -> None:
+    """GIVEN a session used every 20 minutes WHEN 12 hours have passed THEN it expires anyway;
+    and last-seen is written only when a minute has passed since the last write."""
     token = login(world, "agent@atlas.example").token
     at = NOW
     while at + 20 * MIN < NOW + timedelta(hours=12):
@@ -224,9 +220,6 @@ def test_absolute_expiry_even_when_active(world: World) -> None:
     with pytest.raises(AuthError) as exc:
         resolve_session(world.engine, token, now=NOW + timedelta(hours=12), policy=world.policy)
     assert reason(exc) is AuthFailure.EXPIRED
-
-
-def test_last_seen_is_written_at_most_once_a_minute(world: World) -> None:
     session = login(world, "agent@atlas.example")
 
     def last_seen() -> datetime:

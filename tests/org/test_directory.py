@@ -33,12 +33,18 @@ from ecluse.vocabulary import Role
 from .conftest import NOW, World
 
 
-def test_one_operator_per_installation(engine: Engine) -> None:
+def test_one_operator_and_unknown_ids(engine: Engine) -> None:
     assert get_operator(engine) is None
     set_operator(engine, "Lumen", "be")
     set_operator(engine, "Lumen Energie", "BE")
     op = get_operator(engine)
     assert op is not None and (op.name, op.country) == ("Lumen Energie", "BE")
+    with pytest.raises(NotFound):
+        get_person(engine, 42)
+    with pytest.raises(NotFound):
+        find_person(engine, "nobody@example.org")
+    with pytest.raises(NotFound):
+        principal_for(engine, 42)
 
 
 def test_vendor_and_site_round_trip(world: World) -> None:
@@ -71,7 +77,27 @@ def test_bad_vendor_input_names_the_field(engine: Engine) -> None:
     assert list_vendors(engine) == []
 
 
-def test_duplicate_vendor_and_site_are_refused(world: World) -> None:
+_BAD_SITES = [
+    ({"country": "ZZ"}, "country"),
+    ({"languages": ["french"]}, "languages"),
+    ({"languages": []}, "languages"),
+    ({"timezone": "Mars/Olympus"}, "timezone"),
+    ({"hours": "mon 18:00-08:00"}, "hours clause 1"),
+]
+
+
+def test_bad_or_duplicate_site_and_vendor_input(world: World) -> None:
+    for kwargs, field in _BAD_SITES:
+        args: dict[str, object] = {
+            "country": "BE",
+            "languages": ["nl"],
+            "timezone": "Europe/Brussels",
+            "hours": "mon-fri 08:00-18:00",
+            **kwargs,
+        }
+        with pytest.raises(InputError, match=field):
+            add_site(world.engine, world.vendor.id, "Antwerpen", **args)  # type: ignore[arg-type]
+    assert list_sites(world.engine) == [world.site]
     with pytest.raises(InputError, match="exists"):
         add_vendor(world.engine, "Atlas Contact", contract_start=NOW, countries=["MA"])
     with pytest.raises(InputError, match="site with this name"):
@@ -84,29 +110,6 @@ def test_duplicate_vendor_and_site_are_refused(world: World) -> None:
             timezone="Africa/Casablanca",
             hours="mon 08:00-09:00",
         )
-
-
-_BAD_SITES = [
-    ({"country": "ZZ"}, "country"),
-    ({"languages": ["french"]}, "languages"),
-    ({"languages": []}, "languages"),
-    ({"timezone": "Mars/Olympus"}, "timezone"),
-    ({"hours": "mon 18:00-08:00"}, "hours clause 1"),
-]
-
-
-def test_bad_site_input_names_the_field(world: World) -> None:
-    for kwargs, field in _BAD_SITES:
-        args: dict[str, object] = {
-            "country": "BE",
-            "languages": ["nl"],
-            "timezone": "Europe/Brussels",
-            "hours": "mon-fri 08:00-18:00",
-            **kwargs,
-        }
-        with pytest.raises(InputError, match=field):
-            add_site(world.engine, world.vendor.id, "Antwerpen", **args)  # type: ignore[arg-type]
-    assert list_sites(world.engine) == [world.site]
 
 
 def test_people_carry_handle_team_skills_and_languages(world: World) -> None:
@@ -182,7 +185,7 @@ def test_set_role_stays_on_its_side(world: World) -> None:
     assert promoted.team_lead_id is None
 
 
-def test_update_person_profile(world: World) -> None:
+def test_update_and_list_people(world: World) -> None:
     updated = update_person(
         world.engine, world.agent.id, skills=["complaint"], languages=["FR", "en"], capacity=3
     )
@@ -192,24 +195,12 @@ def test_update_person_profile(world: World) -> None:
         3,
     )
     assert get_person(world.engine, world.agent.id) == updated
-
-
-def test_listing_filters(world: World) -> None:
     engine = world.engine
     assert {p.id for p in list_people(engine, vendor_id=world.vendor.id)} == {
         world.lead.id,
         world.agent.id,
     }
     assert [p.id for p in list_people(engine, role=Role.ADMIN)] == [world.admin.id]
-
-
-def test_unknown_ids_are_not_found(engine: Engine) -> None:
-    with pytest.raises(NotFound):
-        get_person(engine, 42)
-    with pytest.raises(NotFound):
-        find_person(engine, "nobody@example.org")
-    with pytest.raises(NotFound):
-        principal_for(engine, 42)
 
 
 def test_suspending_a_vendor(world: World) -> None:

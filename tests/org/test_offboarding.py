@@ -92,9 +92,6 @@ def test_a_contract_end_reached_by_the_clock_needs_no_call(world: World) -> None
     # An end can be brought forward, never pushed back by this call.
     end_vendor_contract(world.engine, world.vendor.id, at=end + timedelta(days=9), now=NOW)
     assert get_vendor(world.engine, world.vendor.id).contract_end == end
-
-
-def test_a_contract_cannot_end_before_it_starts(world: World) -> None:
     with pytest.raises(InputError, match="'at'"):
         end_vendor_contract(world.engine, world.vendor.id, at=world.vendor.contract_start, now=NOW)
 
@@ -127,19 +124,17 @@ def test_a_leaver_loses_access_immediately(world: World) -> None:
     assert mark_leaver(world.engine, world.lead.id, now=NOW + 9 * MIN).left_at == NOW + MIN
 
 
-def test_leaver_check_does_not_rely_on_revocation(world: World) -> None:
-    """Even if a session row escaped revocation, resolution checks the person every time."""
+def test_access_is_checked_on_every_resolution(world: World) -> None:
+    """GIVEN a principal's contract window WHEN checked at various times THEN only inside it;
+    and even if a session row escaped revocation, resolution checks the person every time."""
+    assert is_active(principal_for(world.engine, world.analyst.id), NOW + timedelta(days=9999))
+    agent = principal_for(world.engine, world.agent.id)
+    assert is_active(agent, NOW)
+    assert not is_active(agent, world.vendor.contract_start - MIN)
+    assert not is_active(agent, NOW + timedelta(days=365))
     token = session_token(world, "agent@atlas.example")
     with world.engine.begin() as conn:
         conn.execute(
             sa.update(t.people).where(t.people.c.id == world.agent.id).values(active=False)
         )
     assert failure(world, token, NOW + MIN) is AuthFailure.NO_ACCESS
-
-
-def test_is_active_for_each_kind_of_principal(world: World) -> None:
-    assert is_active(principal_for(world.engine, world.analyst.id), NOW + timedelta(days=9999))
-    agent = principal_for(world.engine, world.agent.id)
-    assert is_active(agent, NOW)
-    assert not is_active(agent, world.vendor.contract_start - MIN)
-    assert not is_active(agent, NOW + timedelta(days=365))
