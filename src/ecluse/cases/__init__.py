@@ -8,6 +8,7 @@ reopen). :class:`Desk` is the one service every adapter (API, console, CLI, jobs
 from __future__ import annotations
 
 from ecluse.cases._desk import Desk, desk_for, policy_principal
+from ecluse.cases._messages import Message, Messages, known_values
 from ecluse.cases._model import (
     OPEN_STATUSES,
     OUTCOMES,
@@ -32,11 +33,14 @@ __all__ = [
     "CaseView",
     "Desk",
     "FieldView",
+    "Message",
+    "Messages",
     "Priority",
     "RevealReason",
     "RevealResult",
     "Route",
     "RoutingRule",
     "desk_for",
+    "known_values",
     "policy_principal",
 ]

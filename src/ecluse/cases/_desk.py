@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ecluse.cases._messages import Messages
 from ecluse.cases._model import (
     OPEN_STATUSES,
     PRIORITY_FACTOR,
@@ -63,6 +64,7 @@ class Desk:
         self.policy = policy or PolicyEngine.for_settings(inst.settings)
         self.policy.on_change(self._ledger_policy_change)
         self.rules = rules_from_config(inst.settings.section("routing"))
+        self.messages = Messages(self)
         self._names: dict[tuple[str, int], str] = {}
         self._names_lock = threading.Lock()
 

@@ -6,7 +6,14 @@ import sqlalchemy as sa
 
 from ecluse.db import UTCDateTime, metadata
 
-__all__ = ["case_events", "cases", "edit_requests", "reveals"]
+__all__ = [
+    "case_events",
+    "case_messages",
+    "case_token_maps",
+    "cases",
+    "edit_requests",
+    "reveals",
+]
 
 cases = sa.Table(
     "cases",
@@ -72,4 +79,28 @@ edit_requests = sa.Table(
     sa.Column("status", sa.String(12), nullable=False),  # pending | approved | rejected
     sa.Column("decided_by", sa.Integer, nullable=True),
     sa.Column("decided_at", UTCDateTime, nullable=True),
+)
+
+case_messages = sa.Table(
+    "case_messages",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("case_id", sa.String(24), sa.ForeignKey("cases.id"), nullable=False, index=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("direction", sa.String(8), nullable=False),  # inbound | outbound
+    sa.Column("author", sa.String(32), nullable=False),  # "customer" or a person's handle
+    # Both versions sealed under the customer's key: the full text never leaves the operator,
+    # and erasing the customer erases their messages too.
+    sa.Column("sealed_full", sa.LargeBinary, nullable=False),
+    sa.Column("sealed_redacted", sa.LargeBinary, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # received | ready | held | released
+    sa.Column("held_reasons", sa.String(500), nullable=False, server_default=""),
+)
+
+case_token_maps = sa.Table(
+    "case_token_maps",
+    metadata,
+    sa.Column("case_id", sa.String(24), sa.ForeignKey("cases.id"), primary_key=True),
+    sa.Column("sealed_map", sa.LargeBinary, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
 )
