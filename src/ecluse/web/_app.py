@@ -1,0 +1,113 @@
+"""The console application: server-rendered pages over the case desk, ledger and accounts."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from ecluse.cases import desk_for
+from ecluse.errors import EcluseError, InputError, NotFound, PermissionDenied
+from ecluse.installation import Installation
+from ecluse.ledger import ledger_for
+from ecluse.org import AccountPolicy, AuthError, RateLimiter
+from ecluse.web import _agent, _dpo, _lead, _portal, _signin
+from ecluse.web._i18n import pick_language
+from ecluse.web._security import LANG_COOKIE, CookieSettings, SecurityHeaders
+from ecluse.web._session import BadCsrf, SignInFirst
+from ecluse.web._state import ConsoleState, Page, console_state
+
+__all__ = ["create_console_app", "create_console_router", "secure_cookie_setting"]
+
+log = logging.getLogger("ecluse.web")
+_STATIC = Path(__file__).parent / "static"
+
+
+def secure_cookie_setting(inst: Installation) -> bool:
+    """``[api] secure_cookie`` (default true), overridden by ``ECLUSE_API_SECURE_COOKIE``."""
+    import os
+
+    value = inst.settings.section("api").get("secure_cookie", True)
+    env = os.environ.get("ECLUSE_API_SECURE_COOKIE")
+    if env is not None:
+        return env.strip().lower() not in ("0", "false", "no", "off")
+    return bool(value)
+
+
+def create_console_router() -> APIRouter:
+    """Every console route; the state comes from ``app.state.console``."""
+    router = APIRouter()
+    for module in (_signin, _agent, _lead, _dpo, _portal):
+        router.include_router(module.router)
+    return router
+
+
+def create_console_app(inst: Installation, *, secure_cookie: bool | None = None) -> FastAPI:
+    """The console as an ASGI app, to serve alone or mount at ``/`` beside the JSON API."""
+    state = ConsoleState(
+        inst=inst,
+        desk=desk_for(inst),
+        ledger=ledger_for(inst),
+        accounts=AccountPolicy.from_settings(inst.settings),
+        limiter=RateLimiter(10),
+        cookies=CookieSettings(
+            secure_cookie if secure_cookie is not None else secure_cookie_setting(inst)
+        ),
+    )
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.console = state
+    app.include_router(create_console_router())
+    app.mount("/static", StaticFiles(directory=str(_STATIC)), name="static")
+    _install_handlers(app)
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def _error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    st = console_state(request)
+    lang = pick_language(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
+    page = Page(st, lang, "", request.url.path)
+    return page.render("error.html", status=status, message=message)
+
+
+def _install_handlers(app: FastAPI) -> None:
+    async def sign_in(request: Request, exc: Exception) -> Response:
+        portal = isinstance(exc, SignInFirst) and exc.portal
+        return RedirectResponse("/portal/login" if portal else "/login", status_code=303)
+
+    async def csrf(request: Request, _: Exception) -> Response:
+        return _error_page(request, 403, "csrf")
+
+    async def bad_input(request: Request, exc: Exception) -> Response:
+        reason = exc.reason if isinstance(exc, InputError) else "invalid input"
+        field = exc.field if isinstance(exc, InputError) else None
+        return _error_page(request, 422, f"{field}: {reason}" if field else reason)
+
+    async def validation(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return _error_page(request, 422, f"{where}: {first.get('msg', 'invalid')}")
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return _error_page(request, 404, str(exc) or "not found")
+
+    async def denied(request: Request, exc: Exception) -> Response:
+        return _error_page(request, 403, str(exc) or "forbidden")
+
+    async def service(request: Request, exc: Exception) -> Response:
+        log.error("service error: %s", type(exc).__name__)
+        return _error_page(request, 500, str(exc))
+
+    app.add_exception_handler(SignInFirst, sign_in)
+    app.add_exception_handler(AuthError, sign_in)
+    app.add_exception_handler(BadCsrf, csrf)
+    app.add_exception_handler(InputError, bad_input)
+    app.add_exception_handler(RequestValidationError, validation)
+    app.add_exception_handler(NotFound, not_found)
+    app.add_exception_handler(PermissionDenied, denied)
+    app.add_exception_handler(EcluseError, service)

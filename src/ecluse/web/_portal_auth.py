@@ -1,0 +1,186 @@
+"""Customer-portal sign-in by a one-time code sent by e-mail through the notify outbox.
+
+The code is six digits, stored only as an HMAC under the installation's session key, valid
+for 10 minutes and for at most 5 tries. Whether the address is known or not, the customer
+sees the same answer (no way to probe who is a customer). A signed-in customer holds a
+random session token whose SHA-256 alone is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from ecluse.db import reading, utcnow
+from ecluse.errors import InputError
+from ecluse.installation import Installation
+from ecluse.notify import ChannelKind, Notification, enqueue
+from ecluse.vault import vault_of
+from ecluse.web._tables import portal_challenges, portal_sessions
+
+__all__ = [
+    "CODE_MINUTES",
+    "MAX_TRIES",
+    "PortalCustomer",
+    "end_portal_session",
+    "resolve_portal_session",
+    "start_portal_login",
+    "verify_portal_code",
+]
+
+CODE_MINUTES = 10
+MAX_TRIES = 5
+SESSION_HOURS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class PortalCustomer:
+    customer_id: str
+    language: str
+
+
+def _code_hash(key: bytes, challenge_id: str, code: str) -> bytes:
+    return hmac.new(key, f"portal-code|{challenge_id}|{code}".encode(), hashlib.sha256).digest()
+
+
+def start_portal_login(
+    inst: Installation, email: str, *, now: datetime | None = None, language: str = "en"
+) -> str:
+    """Open a sign-in challenge for ``email``; returns its id (to keep in a cookie).
+
+    A code is e-mailed only when exactly one customer has that address; otherwise the
+    challenge exists but no code can ever match it.
+    """
+    now = now or utcnow()
+    address = email.strip()
+    if not address or len(address) > 254 or "@" not in address:
+        raise InputError("enter an e-mail address", field="email")
+    vault = vault_of(inst)
+    try:
+        found = vault.find("email", address)
+    except InputError:
+        found = []
+    challenge_id = secrets.token_urlsafe(24)
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    customer_id = found[0] if len(found) == 1 else None
+    expires = now + timedelta(minutes=CODE_MINUTES)
+    key = inst.keyring.session_key
+    with inst.engine.begin() as conn:
+        conn.execute(
+            portal_challenges.insert().values(
+                id=challenge_id,
+                customer_id=customer_id,
+                # Unknown address: hash a code nobody was sent, so timing and rows look alike.
+                code_hash=_code_hash(key, challenge_id, code if customer_id else "x" + code),
+                created_at=now,
+                expires_at=expires,
+                tries=0,
+            )
+        )
+        if customer_id is not None:
+            lang = vault.get(customer_id, conn).language or language
+            enqueue(
+                conn,
+                Notification(
+                    template="portal_login_code",
+                    channel=ChannelKind.EMAIL,
+                    recipient=address,
+                    language=lang,
+                    params={"code": code, "minutes": CODE_MINUTES},
+                    expires_at=expires,
+                ),
+                keyring=inst.keyring,
+                now=now,
+            )
+    return challenge_id
+
+
+def verify_portal_code(
+    inst: Installation, challenge_id: str, code: str, *, now: datetime | None = None
+) -> tuple[str, PortalCustomer] | None:
+    """A new portal session ``(token, customer)`` for the right code, else ``None``.
+
+    Every try counts, right or wrong; after ``MAX_TRIES`` or ``CODE_MINUTES`` the challenge
+    is dead and a new code must be asked for.
+    """
+    now = now or utcnow()
+    code = code.strip().replace(" ", "")
+    c = portal_challenges.c
+    with inst.engine.begin() as conn:
+        row = conn.execute(sa.select(portal_challenges).where(c.id == challenge_id)).first()
+        if row is None or row.used_at is not None or row.expires_at <= now:
+            return None
+        if row.tries >= MAX_TRIES:
+            return None
+        conn.execute(
+            portal_challenges.update().where(c.id == challenge_id).values(tries=c.tries + 1)
+        )
+        expected = _code_hash(inst.keyring.session_key, challenge_id, code)
+        if row.customer_id is None or not hmac.compare_digest(expected, bytes(row.code_hash)):
+            return None
+        conn.execute(portal_challenges.update().where(c.id == challenge_id).values(used_at=now))
+        token = "ecp_" + secrets.token_urlsafe(32)
+        conn.execute(
+            portal_sessions.insert().values(
+                token_hash=hashlib.sha256(token.encode()).digest(),
+                customer_id=row.customer_id,
+                created_at=now,
+                expires_at=now + timedelta(hours=SESSION_HOURS),
+            )
+        )
+        customer_id = str(row.customer_id)
+    language = vault_of(inst).get(customer_id).language or "en"
+    return token, PortalCustomer(customer_id, language)
+
+
+def resolve_portal_session(
+    inst: Installation, token: str | None, *, now: datetime | None = None
+) -> PortalCustomer | None:
+    if not token or len(token) > 128:
+        return None
+    now = now or utcnow()
+    s = portal_sessions.c
+    with reading(inst.engine) as conn:
+        row = conn.execute(
+            sa.select(s.customer_id, s.expires_at, s.revoked_at).where(
+                s.token_hash == hashlib.sha256(token.encode()).digest()
+            )
+        ).first()
+        if row is None or row.revoked_at is not None or row.expires_at <= now:
+            return None
+        lang = conn.execute(
+            sa.text("SELECT language FROM customers WHERE id = :id AND erased_at IS NULL"),
+            {"id": row.customer_id},
+        ).scalar()
+    if lang is None and not _exists(inst, str(row.customer_id)):
+        return None
+    return PortalCustomer(str(row.customer_id), str(lang or "en"))
+
+
+def _exists(inst: Installation, customer_id: str) -> bool:
+    with reading(inst.engine) as conn:
+        return (
+            conn.execute(
+                sa.text("SELECT 1 FROM customers WHERE id = :id AND erased_at IS NULL"),
+                {"id": customer_id},
+            ).first()
+            is not None
+        )
+
+
+def end_portal_session(
+    inst: Installation, token: str | None, *, now: datetime | None = None
+) -> None:
+    if not token:
+        return
+    with inst.engine.begin() as conn:
+        conn.execute(
+            portal_sessions.update()
+            .where(portal_sessions.c.token_hash == hashlib.sha256(token.encode()).digest())
+            .values(revoked_at=now or utcnow())
+        )

@@ -1,0 +1,131 @@
+"""The console over real HTTP: headers, cookies, CSRF, role gates, and no clear data leaking."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from tests.web.conftest import Console, csrf_of, signed_in
+
+from ecluse.cases import desk_for
+from ecluse.org import find_person, principal_for
+from ecluse.vault import vault_of
+
+PLANTED_NATNR = "85073003328"
+PLANTED_EMAIL = "planted.canary@canary-mail.example"
+PLANTED_IBAN = "BE71096123456769"
+
+
+def _agent_case(console: Console, email: str) -> str:
+    """An open case of that agent's own, its customer's record planted with canary values."""
+    desk = desk_for(console.inst)
+    agent = principal_for(console.inst.engine, find_person(console.inst.engine, email).id)
+    case = next(c for c in desk.queue(agent) if c.assignee_id == agent.person_id)
+
+    def plant(record: dict[str, object]) -> None:
+        record["national_number"] = PLANTED_NATNR
+        record["emails"] = [PLANTED_EMAIL]
+        record["iban"] = PLANTED_IBAN
+
+    with console.inst.engine.begin() as conn:
+        vault_of(console.inst).update_record(conn, case.customer_id, plant)
+    return case.id
+
+
+def test_headers_and_cookies(console: Console) -> None:
+    """GIVEN the sign-in page WHEN fetched and used THEN CSP, HttpOnly/SameSite cookies."""
+    with httpx.Client(base_url=console.base) as client:
+        _check_sign_in(console, client)
+
+
+def _check_sign_in(console: Console, client: httpx.Client) -> None:
+    page = client.get("/login")
+    assert page.status_code == 200
+    csp = page.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert "<script>" not in page.text and "style=" not in page.text
+    pre = page.headers["set-cookie"].lower()
+    assert "httponly" in pre and "samesite=strict" in pre
+    login = console.login("agent", "Atlas Contact")
+    done = client.post(
+        "/login",
+        data={"csrf": csrf_of(page.text), "email": login.email, "password": login.password},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/queue"
+    session = next(c for c in done.headers.get_list("set-cookie") if "ecluse_console=" in c)
+    assert "HttpOnly" in session and "SameSite=strict" in session.replace("Strict", "strict")
+    assert "Secure" not in session  # turned off for the local http test server only
+
+
+def test_forms_need_the_csrf_token(console: Console) -> None:
+    login = console.login("agent", "Atlas Contact")
+    with httpx.Client(base_url=console.base) as client, signed_in(console, login) as agent:
+        page = client.get("/login")
+        refused = client.post("/login", data={"email": login.email, "password": login.password})
+        assert refused.status_code == 403
+        assert "ecluse_console" not in refused.headers.get("set-cookie", "")
+        case_id = re.findall(r'href="/cases/([a-z0-9]+)"', agent.get("/queue").text)[0]
+        # A token from another form (the sign-in page's) does not pass either.
+        forged = agent.post(
+            f"/cases/{case_id}/note", data={"text": "x", "csrf": csrf_of(page.text)}
+        )
+        assert forged.status_code == 403
+
+
+def test_roles_reach_only_their_pages(console: Console) -> None:
+    with signed_in(console, console.login("agent", "Atlas Contact")) as agent:
+        assert agent.get("/dpo").status_code == 403
+        assert agent.get("/team").status_code == 403
+        assert agent.get("/cases/kdoesnotexist000").status_code == 404
+    with httpx.Client(base_url=console.base) as anonymous:
+        gone = anonymous.get("/queue", follow_redirects=False)
+    assert gone.status_code == 303 and gone.headers["location"] == "/login"
+
+
+def test_another_vendors_case_is_not_found(console: Console) -> None:
+    """A vendor agent cannot open a case of another vendor: 404, the same as no case."""
+    desk = desk_for(console.inst)
+    other = console.login("agent", "Vlaanderen Care")
+    theirs = principal_for(console.inst.engine, find_person(console.inst.engine, other.email).id)
+    case_id = desk.queue(theirs)[0].id
+    with signed_in(console, console.login("agent", "Atlas Contact")) as agent:
+        assert agent.get(f"/cases/{case_id}").status_code == 404
+
+
+def test_agent_case_page_never_holds_hidden_values(console: Console) -> None:
+    """GIVEN an agent's case whose customer carries planted values the policy hides
+    WHEN the agent opens it, even after revealing what may be revealed
+    THEN none of them is anywhere in the HTML."""
+    login = console.login("agent", "Atlas Contact")
+    case_id = _agent_case(console, login.email)
+    customer = vault_of(console.inst).get(desk_for(console.inst).get(case_id).customer_id)
+    with signed_in(console, login) as agent:
+        _check_no_hidden_values(agent, case_id, customer.full_name)
+
+
+def _check_no_hidden_values(agent: httpx.Client, case_id: str, full_name: str) -> None:
+    page = agent.get(f"/cases/{case_id}")
+    assert page.status_code == 200
+    for hidden in (PLANTED_NATNR, PLANTED_EMAIL, PLANTED_IBAN, full_name):
+        assert hidden not in page.text
+    field = re.search(
+        r'<select id="reveal-field" name="field" required>\s*<option value="(\w+)"', page.text
+    )
+    if field:
+        shown = agent.post(
+            f"/cases/{case_id}/reveal",
+            data={"csrf": csrf_of(page.text), "field": field.group(1), "reason": "verify_identity"},
+        )
+        assert shown.status_code == 200
+        for hidden in (PLANTED_NATNR, PLANTED_EMAIL, PLANTED_IBAN, full_name):
+            assert hidden not in shown.text
+
+
+@pytest.mark.parametrize("path", ["/portal", "/portal/data.json", "/portal/report.html"])
+def test_portal_needs_its_own_sign_in(console: Console, path: str) -> None:
+    with signed_in(console, console.login("agent", "Atlas Contact")) as agent:
+        answer = agent.get(path)
+    assert answer.status_code == 303 and answer.headers["location"] == "/portal/login"
