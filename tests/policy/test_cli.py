@@ -157,3 +157,24 @@ def test_matrix_prints_the_specification_table(tmp_path: Path) -> None:
             )
     assert printed == EXPECTED
     assert "M masked" in result.output
+
+
+def test_explain_names_the_forbid_that_took_a_right_away(tmp_path: Path) -> None:
+    """GIVEN an operator rule forbidding reveals from Morocco
+    WHEN an agent in Morocco is explained on a complaint
+    THEN phone and e-mail say 'blocked' and name the rule; the name (never revealable) not."""
+    (tmp_path / "transfers.cedar").write_text(
+        "// No reveal in clear from sites without an adequacy decision.\n"
+        '@id("transfers.no_reveal_without_adequacy")\n'
+        'forbid (principal, action == Ecluse::Action::"reveal", resource)\n'
+        'when { ["MA", "TN"].contains(principal.site_country) };\n'
+    )
+    args = [*EXPLAIN_AGENT[:-1], "complaint", "--dir", str(tmp_path)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    table = rows(result.output)
+    assert table["phone"][:2] == ["masked", "blocked"]
+    assert table["email"][:2] == ["masked", "blocked"]
+    assert table["name"][:2] == ["masked", "-"]
+    assert "transfers.no_reveal_without_adequacy" in result.output
+    assert "transfers.no_reveal_without_adequacy" not in [table["name"][5]]

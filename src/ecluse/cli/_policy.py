@@ -204,11 +204,11 @@ def print_explanation(engine: PolicyEngine, principal: Principal, case: CaseCont
         table.add_row(
             row.field_class.value,
             f"[{styles[row.visibility]}]{row.visibility.value}[/]",
-            "yes" if row.reveal else "-",
-            _EDIT_LABELS[row.edit],
+            "yes" if row.reveal else ("blocked" if row.reveal_blocked_by else "-"),
+            "blocked" if row.edit_blocked_by else _EDIT_LABELS[row.edit],
             "yes" if row.approve_edit else "-",
             "yes" if row.export else "-",
-            "\n".join(row.decided_by) or "(default deny)",
+            "\n".join(row.all_policies) or "(default deny)",
         )
     # policy ids are long and must not be cut: rather wider than the terminal than truncated
     Console(width=max(console.width, 130)).print(table)

@@ -38,6 +38,7 @@ _ALIASES = {("principal", a): a for a in TRACKED_ATTRIBUTES[:3]} | {
 
 @dataclass(frozen=True)
 class PolicyFacts:
+    permit: bool  # a permit (True) or a forbid (False)
     actions: frozenset[Action]  # the actions the policy can apply to
     #: attribute -> the sets of literals it is tested for membership of (``==`` is a set of one)
     tests: Mapping[str, frozenset[frozenset[str]]]
@@ -148,6 +149,7 @@ def analyse(statement: str) -> PolicyFacts:
     }
     # the scope (principal == / in ...) never names these attributes, so only conditions count
     return PolicyFacts(
+        permit=policy.get("effect") == "permit",
         actions=_actions(policy.get("action", {})),
         tests={a: frozenset(v) for a, v in tests.items()},
         opaque=frozenset(opaque),

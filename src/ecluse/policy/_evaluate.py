@@ -111,8 +111,10 @@ def evaluate(
     action: Action,
     field_class: FieldClass,
     case: CaseContext,
+    *,
+    permits_only: bool = False,
 ) -> Decision:
-    """One decision, straight from Cedar."""
+    """One decision, straight from Cedar (``permits_only``: ignoring every forbid)."""
     request = {
         "principal": _PRINCIPAL,
         "action": _ACTIONS[action],
@@ -120,7 +122,10 @@ def evaluate(
         "context": _context(principal, case, edit_approved=case.edit_approved),
     }
     entities = _entities(principal, case, (field_class,))
-    [result] = cedarpy.is_authorized_batch([request], bundle.by_action[action], entities)
+    policies = (bundle.permits_by_action if permits_only else bundle.by_action)[action]
+    [result] = cedarpy.is_authorized_batch([request], policies, entities)
+    if permits_only:  # not memoised: positional ids differ from the full set's
+        return _new_decision(bundle, bool(result.allowed), result.diagnostics)
     return _decision(bundle, action, result)
 
 

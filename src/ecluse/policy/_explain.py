@@ -6,9 +6,11 @@ and the case desk's ``--user U --case C`` (a real person and case looked up firs
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from ecluse.policy._engine import PolicyEngine
+from ecluse.policy._evaluate import evaluate
 from ecluse.policy._model import CaseContext, EditRight, FieldAccess, Principal, Visibility
 from ecluse.vocabulary import VENDOR_ROLES, Action, CaseStatus, CaseType, FieldClass, Role
 
@@ -33,6 +35,14 @@ class ExplanationRow:
     approve_edit: bool
     decided_by: tuple[str, ...]  # policy @ids; empty when nothing permits (default deny)
     reasons: tuple[str, ...]  # the visibility decision's reasons, in words
+    #: forbids that took away a reveal or an edit some permit would have given
+    reveal_blocked_by: tuple[str, ...] = ()
+    edit_blocked_by: tuple[str, ...] = ()
+
+    @property
+    def all_policies(self) -> tuple[str, ...]:
+        """Every policy named for this field: deciding ones, then blocking forbids."""
+        return tuple(dict.fromkeys(self.decided_by + self.reveal_blocked_by + self.edit_blocked_by))
 
 
 @dataclass(frozen=True)
@@ -44,7 +54,30 @@ class Explanation:
     policy_digest: str
 
 
-def _row(access: FieldAccess) -> ExplanationRow:
+def _blocked(
+    engine: PolicyEngine,
+    principal: Principal,
+    access: FieldAccess,
+    action: Action,
+    case: CaseContext,
+) -> tuple[str, ...]:
+    """The forbids that denied ``action`` although a permit would have allowed it."""
+    decision = access.decisions[action]
+    if decision.allowed or not decision.policy_ids:
+        return ()
+    if action is Action.REVEAL and access.visibility is not Visibility.MASKED:
+        return ()
+    if action is Action.EDIT:
+        case = dataclasses.replace(case, edit_approved=True)
+    permitted = evaluate(
+        engine.bundle, principal, action, access.field_class, case, permits_only=True
+    )
+    return decision.policy_ids if permitted.allowed else ()
+
+
+def _row(
+    engine: PolicyEngine, principal: Principal, case: CaseContext, access: FieldAccess
+) -> ExplanationRow:
     clear = access.visibility is Visibility.CLEAR
     visibility_decision = access.decisions[Action.VIEW_CLEAR if clear else Action.VIEW_MASKED]
     return ExplanationRow(
@@ -56,6 +89,8 @@ def _row(access: FieldAccess) -> ExplanationRow:
         approve_edit=access.can_approve_edit,
         decided_by=access.deciding_policies,
         reasons=visibility_decision.reasons,
+        reveal_blocked_by=_blocked(engine, principal, access, Action.REVEAL, case),
+        edit_blocked_by=_blocked(engine, principal, access, Action.EDIT, case),
     )
 
 
@@ -65,7 +100,7 @@ def explain(engine: PolicyEngine, principal: Principal, case: CaseContext) -> Ex
     return Explanation(
         principal=principal,
         case=case,
-        rows=tuple(_row(view[fc]) for fc in FieldClass),
+        rows=tuple(_row(engine, principal, case, view[fc]) for fc in FieldClass),
         reveal_quota=engine.reveal_quota(principal.role),
         policy_digest=engine.digest,
     )
@@ -80,11 +115,11 @@ def format_explanation(explanation: Explanation) -> str:
             (
                 row.field_class.value,
                 row.visibility.value,
-                "yes" if row.reveal else "no",
+                "yes" if row.reveal else ("blocked" if row.reveal_blocked_by else "no"),
                 "yes" if row.export else "no",
-                row.edit.value,
+                "blocked" if row.edit_blocked_by else row.edit.value,
                 "yes" if row.approve_edit else "no",
-                ", ".join(row.decided_by) or "(default deny)",
+                ", ".join(row.all_policies) or "(default deny)",
             )
         )
     widths = [max(len(line[i]) for line in lines) for i in range(len(header) - 1)]

@@ -93,6 +93,8 @@ class PolicyBundle:
     digest: str
     #: the policies that can apply to each action (smaller sets: cheaper Cedar requests)
     by_action: Mapping[Action, cedarpy.PolicySet]
+    #: the permits alone, per action: would anything allow it, were it not for a forbid?
+    permits_by_action: Mapping[Action, cedarpy.PolicySet]
     #: per free-text principal attribute, the literals policies compare it with; ``None``
     #: when a policy uses it otherwise (then the exact value matters)
     literals: Mapping[str, frozenset[str] | None]
@@ -265,6 +267,7 @@ def compile_bundle(files: Sequence[PolicyFile]) -> PolicyBundle:
     locations: dict[str, str] = {}
     sources: list[str] = []
     per_action: dict[Action, list[str]] = {a: [] for a in Action}
+    permits: dict[Action, list[str]] = {a: [] for a in Action}
     tests: dict[str, set[frozenset[str]] | None] = {a: set() for a in TRACKED_ATTRIBUTES}
     quota_file = None
     for file in files:
@@ -290,6 +293,8 @@ def compile_bundle(files: Sequence[PolicyFile]) -> PolicyBundle:
             facts = analyse(statement.text)
             for action in facts.actions:
                 per_action[action].append(statement.text)
+                if facts.permit:
+                    permits[action].append(statement.text)
             for attribute, sets in facts.tests.items():
                 known = tests[attribute]
                 if attribute in facts.opaque:
@@ -311,6 +316,7 @@ def compile_bundle(files: Sequence[PolicyFile]) -> PolicyBundle:
         reveal_quotas=quotas,
         digest=digest.hexdigest(),
         by_action={a: cedarpy.PolicySet.from_str("\n".join(t)) for a, t in per_action.items()},
+        permits_by_action={a: cedarpy.PolicySet.from_str("\n".join(t)) for a, t in permits.items()},
         literals={
             a: None if sets is None else frozenset().union(*sets)
             for a, sets in tests.items()
