@@ -152,7 +152,7 @@ def ruled_engine(tmp_path_factory: pytest.TempPathFactory) -> PolicyEngine:
     return PolicyEngine(directory)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(people=st.lists(PEOPLE, min_size=2, max_size=4), case=CASES)
 def test_the_cache_never_changes_an_answer(
     ruled_engine: PolicyEngine, people: list[Principal], case: CaseContext
