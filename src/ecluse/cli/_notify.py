@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import time
-from typing import Annotated
+import signal
+import threading
+from typing import Annotated, Any
 
 import typer
 
@@ -20,7 +21,10 @@ app.add_typer(notify_app, name="notify")
 @notify_app.command("send-pending")
 def send_pending_cmd(
     loop: Annotated[
-        bool, typer.Option("--loop", help="Keep delivering until interrupted (Ctrl-C).")
+        bool,
+        typer.Option(
+            "--loop", help="Keep delivering; Ctrl-C or SIGTERM stops after the pass in flight."
+        ),
     ] = False,
     interval: Annotated[
         float, typer.Option(help="With --loop: seconds to wait when nothing was due.", min=0.1)
@@ -32,24 +36,34 @@ def send_pending_cmd(
     Safe to run in several processes at once. Failed messages are retried with exponential
     backoff and given up ("dead") after [notify] max_attempts.
     """
-    report = None
-    with installation() as inst:
-        try:
-            with console.status("delivering notifications", spinner="dots"):
-                while True:
-                    report = send_pending(inst, limit=limit)
-                    if report.claimed:
-                        console.print(
-                            f"claimed {report.claimed}: sent {report.sent}, "
-                            f"retrying {report.retrying}, dead {report.dead}"
-                        )
-                    if not loop:
-                        break
-                    if report.claimed < limit:
-                        time.sleep(interval)
-        except KeyboardInterrupt:
-            console.print("stopped")
-    if not loop and report is not None and not report.claimed:
+    stop = threading.Event()
+    previous: dict[signal.Signals, Any] = {}
+    if loop:
+        # Ctrl-C / SIGTERM end the loop after the pass in flight: every message sent is also
+        # recorded, so stopping a worker never causes a resend.
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, lambda *_: stop.set())
+    try:
+        with installation() as inst, console.status("delivering notifications", spinner="dots"):
+            while True:
+                report = send_pending(inst, limit=limit)
+                if report.claimed:
+                    console.print(
+                        f"claimed {report.claimed}: sent {report.sent}, "
+                        f"retrying {report.retrying}, dead {report.dead}"
+                    )
+                if not loop or stop.is_set():
+                    break
+                if report.claimed < limit:
+                    stop.wait(interval)
+                if stop.is_set():
+                    break
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if loop:
+        console.print("stopped")
+    elif not report.claimed:
         console.print("nothing due")
 
 
