@@ -24,6 +24,9 @@ from ecluse.masks import (
     mask_reference,
 )
 
+# timing depends on the machine's load, not on the mask: no per-example deadline
+RELAXED = settings(deadline=None)
+
 ALL_MASKS = [getattr(masks, name) for name in masks.__all__ if name.startswith("mask_")]
 
 DIGITS = st.text(alphabet=string.digits, min_size=1, max_size=1)
@@ -74,6 +77,7 @@ def test_what_is_not_recognised_is_hidden_not_shown() -> None:
 # --- totality ---------------------------------------------------------------------------
 
 
+@RELAXED
 @given(st.text())
 @example("")
 @example("\x00\ud7ff\U0010ffff")
@@ -89,6 +93,7 @@ def test_masks_are_total(value: str) -> None:
 # --- nothing hidden leaks ---------------------------------------------------------------
 
 
+@RELAXED
 @given(
     st.sampled_from(["32", "31", "33", "352", "44"]),
     st.text(alphabet=string.digits, min_size=8, max_size=10),
@@ -101,6 +106,7 @@ def test_phone_keeps_country_code_first_and_last_two_digits(cc: str, nsn: str) -
     assert len(re.sub(r"\D", "", body)) <= 3  # first digit and last two at most
 
 
+@RELAXED
 @given(st.text(alphabet=string.digits + " ./-()", max_size=40))
 def test_phone_fallback_shows_at_most_two_digits(value: str) -> None:
     out = mask_phone(value)
@@ -108,6 +114,7 @@ def test_phone_fallback_shows_at_most_two_digits(value: str) -> None:
         assert len(re.sub(r"\D", "", out)) <= 2
 
 
+@RELAXED
 @given(
     st.text(alphabet=string.ascii_uppercase, min_size=2, max_size=2),
     st.text(alphabet=string.digits, min_size=2, max_size=2),
@@ -121,6 +128,7 @@ def test_iban_keeps_country_and_last_four(cc: str, check: str, bban: str) -> Non
     assert not leaked_runs(iban[2:-4], iban[-4:], out[2:])
 
 
+@RELAXED
 @given(
     st.text(alphabet=string.ascii_letters + string.digits + "._-+", min_size=1, max_size=40),
     st.sampled_from(["example.be", "mail.example.com", "x.nl"]),
@@ -134,6 +142,7 @@ def test_email_keeps_first_letter_and_domain(local: str, domain: str) -> None:
     assert not leaked_runs(rest, domain, out)
 
 
+@RELAXED
 @given(st.text())
 def test_email_never_shows_more_than_the_first_character_of_arbitrary_text(value: str) -> None:
     out = mask_email(value)
@@ -147,6 +156,7 @@ def test_email_never_shows_more_than_the_first_character_of_arbitrary_text(value
 NAME_WORD = st.text(alphabet=st.characters(categories=["Lu", "Ll"]), min_size=2, max_size=15)
 
 
+@RELAXED
 @given(st.lists(NAME_WORD, min_size=1, max_size=5))
 def test_name_shows_initials_only(words: list[str]) -> None:
     out = mask_name(" ".join(words))
@@ -156,6 +166,7 @@ def test_name_shows_initials_only(words: list[str]) -> None:
     assert not re.search(r"[^\W\d_]{2}", out)  # never two letters in a row
 
 
+@RELAXED
 @given(
     st.text(alphabet=string.ascii_letters + " '", min_size=3, max_size=30).filter(str.strip),
     st.integers(1, 999),
@@ -172,6 +183,7 @@ def test_address_shows_the_city_only(street: str, number: int, postcode: int, ci
     assert str(postcode) not in out
 
 
+@RELAXED
 @given(st.dates(min_value=date(1800, 1, 1), max_value=date(2099, 12, 31)))
 def test_dates_keep_the_year_only(day: date) -> None:
     assert mask_date(day) == f"{day.year:04d}"
@@ -185,6 +197,7 @@ def belgian_nn(day: date, serial: int) -> str:
     return base + f"{97 - int(prefix + base) % 97:02d}"
 
 
+@RELAXED
 @given(st.dates(min_value=date(1920, 1, 1), max_value=date(2024, 12, 31)), st.integers(1, 997))
 def test_national_number_is_hidden_or_year_only(day: date, serial: int) -> None:
     number = belgian_nn(day, serial)
@@ -192,6 +205,7 @@ def test_national_number_is_hidden_or_year_only(day: date, serial: int) -> None:
     assert mask_national_number(number, keep_year=True) == f"{day.year:04d}"
 
 
+@RELAXED
 @given(st.text(alphabet=string.digits, min_size=18, max_size=18))
 def test_ean_keeps_last_four(ean: str) -> None:
     out = mask_ean(ean)
@@ -199,7 +213,7 @@ def test_ean_keeps_last_four(ean: str) -> None:
     assert not leaked_runs(ean[:-4], ean[-4:], out)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(
     st.sampled_from(["0", "00", "0032 ", "+32 ", "+33 ", "+31 ", "+352 ", "+1", "+7"]),
     st.text(alphabet=string.digits, min_size=8, max_size=9),
