@@ -67,3 +67,18 @@ def test_finds_address(redactor: Redactor, lang: str, text: str, address: str) -
 @pytest.mark.parametrize(("lang", "text"), NOT_ADDRESSES)
 def test_not_an_address(redactor: Redactor, lang: str, text: str) -> None:
     assert "ADDRESS" not in {e for e, _ in found(redactor, text, lang)}
+
+
+def test_french_model_finds_names_the_lexicon_does_not_know(
+    redactor: Redactor, redactor_no_ner: Redactor
+) -> None:
+    """GIVEN a French message naming someone whose names are in no list, with no cue
+    THEN only the spaCy model finds them, and the model is used for it."""
+    text = "Le compteur de Nkemelu Obiageli est cassé."
+    assert ("PERSON", "Nkemelu Obiageli") in found(redactor, text, "fr")
+    assert "PERSON" not in {e for e, _ in found(redactor_no_ner, text, "fr")}
+
+
+def test_sentence_opening_verbs_are_not_names(redactor: Redactor) -> None:
+    text = "Ma ligne est coupée. Appelez ma fille. Pouvez-vous vérifier ?"
+    assert found(redactor, text, "fr") == []

@@ -60,6 +60,10 @@ _STREET = re.compile(
     ),
     _I,
 )
+# cheap pre-check: no street word anywhere, no street to look for
+_STREET_HINT = re.compile(
+    rf"{_FR_TYPES}|(?i:{_NL_SUFFIX})\b|{_EN_TYPES}|(?i:grote|kleine|oude|nieuwe|sint|lange|korte)"
+)
 _STREET_CASED = re.compile("|".join(f"(?:{p})" for p in _PARTS))
 _CITYWORD = rf"(?:{_UP}[\wÀ-ÿ'’-]+|[Dd]'{_UP}[\wÀ-ÿ'’-]*)"  # two letters at least: not "I"
 _CITY = rf"{_CITYWORD}(?:[\s-](?:{_LINK}[\s-])?{_CITYWORD}){{0,3}}"
@@ -97,10 +101,11 @@ class AddressDetector:
 
     def find(self, text: str, lang: str) -> Iterator[Span]:
         parts: list[tuple[int, int, float]] = []
-        lower = sum(c.isupper() for c in text) * 20 < len(text)  # transcripts: few capitals
-        for m in _STREET_CASED.finditer(text):
+        lower = sum(map(str.isupper, text)) * 20 < len(text)  # transcripts: few capitals
+        hint = _STREET_HINT.search(text) is not None
+        for m in _STREET_CASED.finditer(text) if hint else ():
             parts.append((m.start(), m.end(), 0.9))
-        if not parts or lower:
+        if hint and (not parts or lower):
             # transcripts are lower-case: accept the case-insensitive form there
             for m in _STREET.finditer(text):
                 if not any(s <= m.start() < e for s, e, _ in parts):

@@ -1,8 +1,12 @@
 """Case-aware matching: find a customer's own values in free text however they are written.
 
-Structured values match with any spacing or punctuation between their characters (a phone
-also in national or international form, a birth date in any usual format); name words match
-case- and accent-insensitively with one typo allowed in words of five letters or more.
+Structured values are compared on a *compact* copy of the text (folded, separators such as
+spaces, dots, slashes, dashes and brackets removed, with a map back to the original
+offsets), so ``0470/12.34.56``, ``+32 (0)470 12 34 56`` and ``0032470123456`` all meet the
+vault's ``+32470123456``; birth dates in any usual format meet the vault's ISO date; name
+words match case- and accent-insensitively with one typo allowed in words of five letters or
+more. Building a matcher is plain string work (no regex compilation), so a matcher per case
+costs microseconds.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from ecluse.redact._vocab import PARTICLES
 
 __all__ = ["KnownMatcher", "known_matcher"]
 
-_SEP = r"[\s./()-]*"
+_DAY_SUFFIXES = ("", "er", "e", "st", "nd", "rd", "th")
+_SEPARATORS = frozenset(" \t\n\r./()-,")
 _MONTHS_BY_NUMBER: dict[int, list[str]] = {}
 for _name in MONTH_NAMES:
     _d = parse_date(f"1 {_name} 2000")
@@ -28,96 +33,101 @@ for _name in MONTH_NAMES:
         _MONTHS_BY_NUMBER.setdefault(_d.month, []).append(_name)
 
 
-def _flexible(chars: str) -> str:
-    return _SEP.join(re.escape(c) for c in chars)
+def _squeeze(value: str) -> str:
+    return "".join(c for c in fold_aligned(value) if c not in _SEPARATORS)
 
 
-def _phone_pattern(value: str) -> str | None:
+def _alnum(value: str) -> str:
+    return "".join(c for c in fold_aligned(value) if c.isalnum())
+
+
+def _phone_forms(value: str) -> set[str]:
     e164 = normalise(EntityType.PHONE, value)
     if not e164.startswith("+"):
-        return _flexible(e164) if len(e164) >= 6 else None
+        return {e164} if len(e164) >= 6 else set()
     num = phonenumbers.parse(e164, None)
     cc, nsn = str(num.country_code), phonenumbers.national_significant_number(num)
-    prefix = rf"(?:(?:\+|00){_SEP}{_flexible(cc)}{_SEP}(?:\(0\){_SEP})?|0{_SEP})"
-    return prefix + _flexible(nsn)
+    return {"0" + nsn, f"+{cc}{nsn}", f"00{cc}{nsn}", f"+{cc}0{nsn}", f"00{cc}0{nsn}"}
 
 
-def _date_pattern(value: str) -> str | None:
+def _date_forms(value: str) -> set[str]:
     d = parse_date(value)
     if d is None:
-        return None
-    day, month, year = d.day, d.month, d.year
-    dd = rf"0?{day}" if day < 10 else str(day)
-    mm = rf"0?{month}" if month < 10 else str(month)
-    sep = r"\s*[/.-]\s*"
-    alts = [
-        rf"{dd}{sep}{mm}{sep}(?:{year}|{year % 100:02d})",
-        rf"{year}-{month:02d}-{day:02d}",
-    ]
-    names = "|".join(_MONTHS_BY_NUMBER.get(month, []))
-    if names:
-        alts.append(rf"{dd}(?:er|e|st|nd|rd|th)?\s+(?:{names})\s+{year}")
-        alts.append(rf"(?:{names})\s+{dd}(?:st|nd|rd|th)?,?\s+{year}")
-    return "(?:" + "|".join(alts) + ")"
+        return set()
+    days, months = {f"{d.day:02d}", str(d.day)}, {f"{d.month:02d}", str(d.month)}
+    years = {str(d.year), f"{d.year % 100:02d}"}
+    forms = {f"{d.year}{d.month:02d}{d.day:02d}"}
+    forms |= {day + month + year for day in days for month in months for year in years}
+    for name in _MONTHS_BY_NUMBER.get(d.month, []):
+        for day in days:
+            forms |= {f"{day}{suffix}{name}{d.year}" for suffix in _DAY_SUFFIXES}
+            forms.add(f"{name}{day}{d.year}")
+    return forms
 
 
-def _address_patterns(value: str) -> list[str]:
-    out = []
-    for part in re.split(r"[,\n]+", value):
-        toks = re.findall(r"\w+", fold(part))
-        if toks:
-            out.append(r"[\W_]*".join(re.escape(t) for t in toks))
-    return out
+def _compact(text: str, keep: str) -> tuple[str, list[int]]:
+    """The folded text without separators (``keep='sep'``) or with letters and digits only
+    (``keep='alnum'``), and for each kept character its offset in ``text``."""
+    folded = fold_aligned(text)
+    if keep == "alnum":
+        idx = [i for i, c in enumerate(folded) if c.isalnum()]
+    else:
+        idx = [i for i, c in enumerate(folded) if c not in _SEPARATORS]
+    return "".join(folded[i] for i in idx), idx
 
 
 class KnownMatcher:
-    """Compiled matchers for one customer's known values."""
+    """One customer's known values, prepared for matching."""
 
     def __init__(self, known: KnownValues) -> None:
         self.known = known
-        patterns: list[tuple[EntityType, str]] = []
+        squeezed: dict[str, EntityType] = {}
+        alnum: dict[str, EntityType] = {}
         for entity, value in known.items():
-            pattern: str | None
             if entity is EntityType.PERSON:
                 continue
             if entity is EntityType.PHONE:
-                pattern = _phone_pattern(value)
+                forms = _phone_forms(value)
             elif entity is EntityType.BIRTH_DATE:
-                pattern = _date_pattern(value)
+                forms = _date_forms(value)
             elif entity is EntityType.ADDRESS:
-                for p in _address_patterns(value):
-                    patterns.append((entity, p))
+                for part in re.split(r"[,\n]+", value):
+                    key = _alnum(part)
+                    if len(key) >= 4:
+                        alnum[key] = entity
                 continue
-            elif entity is EntityType.EMAIL:
-                pattern = re.escape(fold(value))
             else:
-                key = re.sub(r"[\W_]", "", fold(value))
-                pattern = _flexible(key) if len(key) >= 4 else None
-            if pattern:
-                patterns.append((entity, pattern))
-        self._groups = [entity for entity, _ in patterns]
-        self._regex = (
-            re.compile(
-                "|".join(rf"(?<![\w])(?P<g{i}>{p})(?![\w])" for i, (_, p) in enumerate(patterns))
-            )
-            if patterns
-            else None
-        )
+                forms = {_squeeze(value)}
+            for form in forms:
+                if len(form) >= 4:
+                    squeezed[form] = entity
+        # longest first, so that a longer form claims its span before a shorter one
+        self._squeezed = sorted(squeezed.items(), key=lambda kv: -len(kv[0]))
+        self._alnum = sorted(alnum.items(), key=lambda kv: -len(kv[0]))
         self._name_words = {
-            fold(w): w
+            fold(w)
             for name in known.names
             for w in re.findall(r"[^\W\d_]+", name)
             if len(w) >= 2 and fold(w) not in PARTICLES
         }
 
     def find(self, text: str) -> Iterator[Span]:
-        folded = fold_aligned(text)
-        if self._regex is not None:
-            for m in self._regex.finditer(folded):
-                group = m.lastgroup
-                if group is not None:
-                    entity = self._groups[int(group[1:])]
-                    yield Span(m.start(), m.end(), entity, 1.0, "known")
+        taken: list[tuple[int, int]] = []
+        for keep, table in (("sep", self._squeezed), ("alnum", self._alnum)):
+            if not table:
+                continue
+            compact, idx = _compact(text, keep)
+            for form, entity in table:
+                pos = compact.find(form)
+                while pos >= 0:
+                    start, end = idx[pos], idx[pos + len(form) - 1] + 1
+                    bounded = (start == 0 or not text[start - 1].isalnum()) and (
+                        end == len(text) or not text[end].isalnum()
+                    )
+                    if bounded and not any(s < end and start < e for s, e in taken):
+                        taken.append((start, end))
+                        yield Span(start, end, entity, 1.0, "known")
+                    pos = compact.find(form, pos + 1)
         yield from self._names(text)
 
     def _name_match(self, word: str) -> bool:
@@ -154,5 +164,5 @@ class KnownMatcher:
 
 @lru_cache(maxsize=256)
 def known_matcher(known: KnownValues) -> KnownMatcher:
-    """The compiled matcher of a case's known values (cached: cases send many messages)."""
+    """The prepared matcher of a case's known values (cached: cases send many messages)."""
     return KnownMatcher(known)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from ecluse.redact._lexicon import NameLexicon, name_lexicon
-from ecluse.redact._text import fold, words
+from ecluse.redact._text import fold, fold_aligned, words
 from ecluse.redact._types import EntityType, Span
 from ecluse.redact._vocab import (
     DOMAIN_WORDS,
@@ -24,18 +24,27 @@ _MAX_WORDS = 4
 _PLACE_WORDS = frozenset("uit te in naar à a vers from to near bij at de du van".split())  # noqa: SIM905
 
 
+def _by_last_word(cues: tuple[str, ...]) -> dict[str, list[str]]:
+    table: dict[str, list[str]] = {}
+    for cue in cues:
+        table.setdefault(cue.rsplit(" ", 1)[-1], []).append(cue)
+    return table
+
+
+_STRONG_BY_LAST = _by_last_word(STRONG_CUES)
+_WEAK_BY_LAST = _by_last_word(WEAK_CUES)
+
+
 def _cue_strength(prev_folded: str) -> float:
     """How strongly the folded text just before a word announces a name."""
     tail = prev_folded.rstrip(" ,:")
-    for cue in STRONG_CUES:
-        if tail.endswith(cue) and (len(tail) == len(cue) or not tail[-len(cue) - 1].isalnum()):
-            return 0.95
-    last = tail.rsplit(" ", 1)[-1].rstrip(".")
-    if last in TITLES:
+    last = tail.rsplit(" ", 1)[-1]
+    if last.rstrip(".") in TITLES:
         return 0.95
-    for cue in WEAK_CUES:
-        if tail.endswith(cue) and (len(tail) == len(cue) or not tail[-len(cue) - 1].isalnum()):
-            return 0.75
+    for table, strength in ((_STRONG_BY_LAST, 0.95), (_WEAK_BY_LAST, 0.75)):
+        for cue in table.get(last, ()):
+            if tail.endswith(cue) and (len(tail) == len(cue) or not tail[-len(cue) - 1].isalnum()):
+                return strength
     return 0.0
 
 
@@ -84,28 +93,28 @@ class NameDetector:
         return any(p in lex.first or p in lex.last for p in f.split("-"))
 
     def find(self, text: str, lang: str) -> Iterator[Span]:
+        ftext = fold_aligned(text).replace("’", "'")  # folded once; offsets carry over
         toks = words(text)
-        folded = [fold(w) for _, _, w in toks]
+        folded = [ftext[s:e] for s, e, _ in toks]
         n = len(toks)
         i = 0
         while i < n:
             start, _, word = toks[i]
             f = folded[i]
-            prev = fold(text[max(0, start - 24) : start])
-            if prev.rstrip(" ,").rsplit(" ", 1)[-1] in STREET_WORDS:
+            cap = word[:1].isupper()
+            if (self._blocked(f) and not (cap and f in PARTICLES)) or (not cap and len(f) < 3):
+                i += 1
+                continue
+            prev = " ".join(ftext[max(0, start - 24) : start].split())
+            if cap and prev.rstrip(" ,").rsplit(" ", 1)[-1] in STREET_WORDS:
                 # "Rue Victor Hugo": the whole capitalised run is a street, not a person
                 i += 1
                 while i < n and (toks[i][2][:1].isupper() or folded[i] in PARTICLES):
                     i += 1
                 continue
             cue = _cue_strength(prev)
-            cap = word[:1].isupper()
             particle_start = cap and f in PARTICLES and cue >= 0.95  # "Monsieur De Backer"
-            if not particle_start and (
-                self._blocked(f)
-                or not (cap or cue or self._is_first(f))
-                or (not cap and len(f) < 3)
-            ):
+            if (f in PARTICLES and not particle_start) or not (cap or cue or self._is_first(f)):
                 i += 1
                 continue
             names = [i]

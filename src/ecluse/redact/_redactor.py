@@ -85,6 +85,16 @@ class Redactor:
             else None
         )
 
+    def warm_up(self) -> None:
+        """Load the name lexicon and (if used) the French model now rather than on first use."""
+        from ecluse.redact._lexicon import name_lexicon
+
+        name_lexicon()
+        if self.config.use_ner:
+            from ecluse.redact._ner import french_ner
+
+            french_ner()
+
     def language(self, text: str, lang: str = "auto") -> str:
         if lang == "auto":
             return guess_language(text)
@@ -115,10 +125,15 @@ class Redactor:
                 spans.extend(known_matcher(k).find(text))
             found.append(spans)
         if self.config.use_ner:
-            french = [i for i, language in enumerate(langs) if language == "fr"]
-            if french:
-                from ecluse.redact._ner import ner_person_spans
+            from ecluse.redact._ner import ner_person_spans, unexplained_capitals
 
+            # the model only reads French texts with a capitalised word nothing else explains
+            french = [
+                i
+                for i, language in enumerate(langs)
+                if language == "fr" and unexplained_capitals(texts[i], found[i])
+            ]
+            if french:
                 for i, spans in zip(
                     french, ner_person_spans([texts[i] for i in french]), strict=True
                 ):

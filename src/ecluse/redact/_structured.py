@@ -55,8 +55,11 @@ class PatternDetector:
     context: re.Pattern[str] | None = None
     context_free: re.Pattern[str] | None = None
     shrink: bool = False
+    prefilter: re.Pattern[str] | None = None  # cheap test: no hit, no need to scan
 
     def find(self, text: str, lang: str) -> Iterator[Span]:
+        if self.prefilter is not None and self.prefilter.search(text) is None:
+            return
         for m in self.pattern.finditer(text):
             has_v = "v" in self.pattern.groupindex
             start, cand_end = m.span("v") if has_v else m.span()
@@ -146,6 +149,7 @@ def structured_detectors(config: RedactConfig) -> Sequence[PatternDetector]:
             re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}"),
             lambda s: ".." not in s,
             0.99,
+            prefilter=re.compile("@"),
         ),
         PatternDetector(
             e.PAYMENT_REF,
@@ -155,6 +159,7 @@ def structured_detectors(config: RedactConfig) -> Sequence[PatternDetector]:
             ),
             is_payment_ref,
             0.99,
+            prefilter=re.compile(r"\d/\d|\d\s?/\s?\d"),
         ),
         PatternDetector(
             e.IBAN,
@@ -207,6 +212,7 @@ def structured_detectors(config: RedactConfig) -> Sequence[PatternDetector]:
             ),
             is_ip,
             0.9,
+            prefilter=re.compile(r"\d\.\d{1,3}\.|[0-9a-fA-F]:[0-9a-fA-F:]"),
         ),
         PatternDetector(
             e.BIRTH_DATE,
@@ -214,6 +220,7 @@ def structured_detectors(config: RedactConfig) -> Sequence[PatternDetector]:
             _birth_date,
             0.85,
             context=re.compile(_BIRTH_CUES, _I),
+            prefilter=re.compile(_BIRTH_CUES, _I),
         ),
         PatternDetector(e.CUSTOMER_NUMBER, _keyword_pattern(_CUSTOMER_KEYWORDS), _has_digits, 0.8),
         PatternDetector(e.CONTRACT_NUMBER, _keyword_pattern(_CONTRACT_KEYWORDS), _has_digits, 0.8),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
 __all__ = ["WORD", "fold", "fold_aligned", "within_one_edit", "words"]
 
@@ -12,18 +11,26 @@ __all__ = ["WORD", "fold", "fold_aligned", "within_one_edit", "words"]
 WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
-@lru_cache(maxsize=4096)
-def _fold_char(ch: str) -> str:
-    base = unicodedata.normalize("NFKD", ch)[:1] or ch
-    low = base.lower()
-    return low if len(low) == 1 else base
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table that folds each character on first sight (one char each)."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        base = unicodedata.normalize("NFKD", ch)[:1] or ch
+        low = base.lower()
+        folded = low if len(low) == 1 else base
+        self[code] = folded
+        return folded
+
+
+_FOLD = _FoldTable()
 
 
 def fold_aligned(text: str) -> str:
     """Lower-case, accent-free copy of ``text`` with the same length (offsets carry over)."""
     if text.isascii():
         return text.lower()
-    return "".join(_fold_char(c) for c in text)
+    return text.translate(_FOLD)
 
 
 def fold(text: str) -> str:
