@@ -100,9 +100,10 @@ def show(
             f"# {file.name} ({file.origin}: {file.path}) sha256 {file.sha256}",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
         if not list_only:
-            console.print(file.text, markup=False, highlight=False)
+            console.print(file.text, markup=False, highlight=False, soft_wrap=True)
     console.print(f"# policy set {bundle.digest}", markup=False, highlight=False)
 
 
