@@ -35,11 +35,13 @@ class GroupCommitter:
         self._queue: list[Request] = []
         self._busy = False
         self._enabled = enabled
+        self.commits = 0  # transactions written (entries / commits = mean group size)
 
     def submit(self, req: Request) -> list[int]:
         if not self._enabled:  # one transaction per call, one at a time
             with self._mutex:
                 self._write([req])
+                self.commits += 1
             return req.indices
         with self._mutex:
             self._queue.append(req)
@@ -58,6 +60,7 @@ class GroupCommitter:
             batch, self._queue = self._queue, []
         try:
             self._write(batch)
+            self.commits += 1
         except BaseException as exc:
             for r in batch:
                 r.error = exc

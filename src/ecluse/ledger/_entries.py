@@ -57,16 +57,17 @@ _CLEAR = (
     (re.compile(r"\b\d{2}\.\d{2}\.\d{2}-\d{3}\.\d{2}\b"), "a national register number"),
     (re.compile(r"\d{9,}"), "a long number (phone, national number, card or EAN)"),
 )
-# Fast screen: every detector but the e-mail one needs two digits in a row.
+# Fast screen, run on every append: the digit detectors only fire where there are 8 or more
+# digits and separators in a row, which ids and ordinary details rarely have.
 _EMAIL = _CLEAR[0][0]
-_TWO_DIGITS = re.compile(r"\d\d")
+_DIGIT_RUN = re.compile(r"\d[\d ./\-]{6,}\d")
 _DIGIT_DETECTORS = re.compile("|".join(f"(?:{p.pattern})" for p, _ in _CLEAR[1:]))
 
 
 def _looks_clear(text: str) -> bool:
     if "@" in text and _EMAIL.search(text):
         return True
-    return bool(_TWO_DIGITS.search(text) and _DIGIT_DETECTORS.search(text))
+    return bool(_DIGIT_RUN.search(text) and _DIGIT_DETECTORS.search(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,37 +163,33 @@ def leaf_bytes(
 
 
 def prepare(entry: NewEntry, where: str = "ledger entry") -> tuple[str, str]:
-    """Validate an entry; returns its kind as a plain str and its canonical details JSON."""
+    """Validate an entry; returns its kind as a plain str and its canonical details JSON.
+
+    On every append's path, so the common case is kept to a few C-level calls.
+    """
     kind = str(entry.kind)
-    if not _KIND.fullmatch(kind):
-        raise InputError("a kind is lower_snake_case, at most 64 characters", where=where)
-    texts = []
-    for name, value in (
-        ("actor", entry.actor),
-        ("subject", entry.subject),
-        ("case_id", entry.case_id),
-    ):
-        if value is None:
-            if name == "actor":
-                raise InputError("an entry needs an actor (a person id or 'system')", where=where)
-            continue
-        if not isinstance(value, str) or not value or len(value) > _ID_MAX:
-            raise InputError(
-                f"must be a non-empty id of at most {_ID_MAX} characters", where=where, field=name
-            )
-        texts.append(value)
-    if not isinstance(entry.details, Mapping):
+    if kind not in _KINDS_SEEN:
+        if not _KIND.fullmatch(kind):
+            raise InputError("a kind is lower_snake_case, at most 64 characters", where=where)
+        _KINDS_SEEN.add(kind)
+    texts = [_id(entry.actor, "actor", where)]
+    if entry.subject is not None:
+        texts.append(_id(entry.subject, "subject", where))
+    if entry.case_id is not None:
+        texts.append(_id(entry.case_id, "case_id", where))
+    if not isinstance(entry.details, dict | Mapping):
         raise InputError("details must be a mapping", where=where, field="details")
     _strings(entry.details, texts)
     # One search over all the strings joined by newlines (no detector matches across one);
     # the slow per-field pass below only runs to name the field in the error.
-    if _looks_clear("\n".join(texts)):
+    joined = "\n".join(texts)
+    if _looks_clear(joined):
         _name_clear_field(entry, where)
     try:
         details = canonical_details(entry.details)
         # A lone surrogate would only fail inside the shared transaction, failing others too.
-        for text in (details, *texts):
-            text.encode()
+        details.encode()
+        joined.encode()
     except (TypeError, ValueError):
         raise InputError(
             "details must hold JSON values only", where=where, field="details"
@@ -200,6 +197,19 @@ def prepare(entry: NewEntry, where: str = "ledger entry") -> tuple[str, str]:
     if entry.time is not None and entry.time.tzinfo is None:
         raise InputError("time must be timezone-aware", where=where, field="time")
     return kind, details
+
+
+_KINDS_SEEN: set[str] = set()
+
+
+def _id(value: object, name: str, where: str) -> str:
+    if not isinstance(value, str) or not value or len(value) > _ID_MAX:
+        if value is None:
+            raise InputError("an entry needs an actor (a person id or 'system')", where=where)
+        raise InputError(
+            f"must be a non-empty id of at most {_ID_MAX} characters", where=where, field=name
+        )
+    return value
 
 
 def _strings(value: Any, out: list[str]) -> None:
