@@ -24,10 +24,22 @@ from ecluse.usage._detectors import DETECTORS, Detector
 from ecluse.usage._engines import ENGINES, AnalyticsEngine, DuckDBEngine, SparkEngine, open_engine
 from ecluse.usage._evaluate import Evaluation, ScenarioQuality, evaluate, read_labels
 from ecluse.usage._features import WINDOWS, features_sql
+from ecluse.usage._ingest import IngestReport, UsageStore, ingest_files
 from ecluse.usage._pseudo import LinePseudonymiser
 from ecluse.usage._ranges import NumberRange, RangeTable, load_ranges
 from ecluse.usage._schema import RECORD_COLUMNS, STORED_TYPES
 from ecluse.usage._score import ScoreResult, compute_features, score_records
+from ecluse.usage._service import (
+    AlertCounts,
+    ScoreOutcome,
+    alert_counts,
+    ingest,
+    load_alerts,
+    save_alerts,
+    score,
+    store_of,
+    usage_config,
+)
 from ecluse.usage._simulate import (
     FRAUD_SCENARIOS,
     LEGITIMATE_SCENARIOS,
@@ -45,30 +57,42 @@ __all__ = [
     "STORED_TYPES",
     "WINDOWS",
     "Alert",
+    "AlertCounts",
     "AnalyticsEngine",
     "AutoBlockDecision",
     "Detector",
     "DuckDBEngine",
     "Evaluation",
     "Evidence",
+    "IngestReport",
     "LinePseudonymiser",
     "NumberRange",
     "ProposedAction",
     "RangeTable",
     "ScenarioQuality",
+    "ScoreOutcome",
     "ScoreResult",
     "Severity",
     "SimulationResult",
     "SparkEngine",
     "UsageConfig",
+    "UsageStore",
+    "alert_counts",
     "auto_block_applies",
     "compute_features",
     "evaluate",
     "features_sql",
+    "ingest",
+    "ingest_files",
+    "load_alerts",
     "load_ranges",
     "open_engine",
     "propose_actions",
     "read_labels",
+    "save_alerts",
+    "score",
     "score_records",
     "simulate",
+    "store_of",
+    "usage_config",
 ]

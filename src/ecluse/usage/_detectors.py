@@ -341,7 +341,8 @@ def _spike(row: Row, c: UsageConfig) -> Finding:
 def _simswap_cond(c: UsageConfig) -> str:
     return (
         f"hist_n >= {c.min_history_days} AND prev_imei IS NOT NULL "
-        "AND (imei_first <> prev_imei OR imeis >= 2) AND out_n >= 5 "
+        # the handset changed in this window or the previous one (a swap late in the day)
+        "AND (imei_first <> prev_imei OR imeis >= 2 OR prev_imeis >= 2) AND out_n >= 5 "
         f"AND intl_share - coalesce(intl_share_avg, 0) >= {c.simswap_min_international_rise}"
     )
 

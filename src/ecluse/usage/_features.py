@@ -181,6 +181,7 @@ hist AS (
     stddev_samp(distinct_out) OVER h AS distinct_out_std,
     avg(intl_share) OVER h AS intl_share_avg,
     lag(imei_last) OVER (PARTITION BY msisdn ORDER BY window_start) AS prev_imei,
+    lag(imeis) OVER (PARTITION BY msisdn ORDER BY window_start) AS prev_imeis,
     CAST(count(*) OVER peers AS BIGINT) AS peer_n,
     avg(charge) OVER peers AS peer_charge_avg,
     stddev_samp(charge) OVER peers AS peer_charge_std

@@ -134,7 +134,7 @@ def simulate(
     fmt: str = "parquet",
     progress: Callable[[int, int], None] | None = None,
 ) -> SimulationResult:
-    """Write ``days`` files of call records for ``lines`` lines and a ``labels.csv``.
+    """Write ``days`` files of call records under ``out_dir/cdr/`` and ``out_dir/labels.csv``.
 
     Scenario lines are a small labelled share of the population (at least two per scenario
     when there are 200 lines or more); every other line is ``normal``.
@@ -147,7 +147,8 @@ def simulate(
         raise EcluseError("simulate: --format is parquet or csv")
     rng = np.random.default_rng(seed)
     pop = _population(rng, lines, days)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    cdr_dir = out_dir / "cdr"
+    cdr_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     files: list[Path] = []
@@ -160,7 +161,7 @@ def simulate(
         _scenarios(rng, pop, d, epoch, buf)
         table = buf.table(pop)
         total += table.num_rows
-        path = out_dir / f"cdr-{day.isoformat()}.{fmt}"
+        path = cdr_dir / f"cdr-{day.isoformat()}.{fmt}"
         _write(con, table, path, seed, d, fmt)
         files.append(path)
         if progress:
