@@ -179,6 +179,7 @@ def matrix(
         f"{ACCESS_LEGEND}. Vendor roles on cases assigned to them, operator roles on any case.",
         markup=False,
         highlight=False,
+        soft_wrap=True,
     )
 
 
