@@ -6,6 +6,7 @@ Each command group lives in its own ``_<group>.py`` module and is registered her
 from __future__ import annotations
 
 from ecluse.cli import (
+    _cases,
     _customers,
     _demo,
     _keys,
@@ -22,6 +23,7 @@ from ecluse.cli._app import app, main
 
 __all__ = ["app", "main"]
 _COMMAND_GROUPS = (
+    _cases,
     _customers,
     _demo,
     _keys,
