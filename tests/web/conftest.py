@@ -96,7 +96,7 @@ class Console:
         deliver_pending(self.inst.engine, [self.mailbox.channel()], keyring=self.inst.keyring)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def mailbox() -> Iterator[Mailbox]:
     box = Mailbox(free_port())
     controller = Controller(box, hostname="127.0.0.1", port=box.port)
@@ -105,7 +105,7 @@ def mailbox() -> Iterator[Mailbox]:
     controller.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def console(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator[Console]:
     saved = {v: os.environ.pop(v) for v in _KEY_VARS if v in os.environ}
     data_dir: Path = tmp_path_factory.mktemp("console") / "data"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Annotated
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ecluse.errors import NotFound
@@ -19,7 +19,7 @@ router = APIRouter()
 
 
 @router.get("/team", response_class=HTMLResponse)
-def team(page: Staff) -> HTMLResponse:
+def team(page: Staff, m: str = Query("", max_length=10)) -> HTMLResponse:
     require_role(page, Role.TEAM_LEAD)
     assert page.me is not None
     st = page.state
@@ -47,7 +47,14 @@ def team(page: Staff) -> HTMLResponse:
         except NotFound:
             who = "?"
         pending.append({**request, "requester": who})
-    return page.render("team.html", cases=cases, load=load, pending=pending, handles=handles)
+    return page.render(
+        "team.html",
+        cases=cases,
+        load=load,
+        pending=pending,
+        handles=handles,
+        request_done=m == "done",
+    )
 
 
 @router.post("/team/edits/{request_id}")

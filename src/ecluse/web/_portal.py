@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ecluse.cases._tables import cases as cases_table
 from ecluse.db import reading
 from ecluse.ledger import NewEntry
-from ecluse.privacy import access_report, label, render_access_report_html
+from ecluse.privacy import access_report, render_access_report_html
 from ecluse.vault import vault_of
 from ecluse.web._portal_auth import end_portal_session, start_portal_login, verify_portal_code
 from ecluse.web._security import PORTAL_COOKIE, PRE_COOKIE
@@ -86,7 +86,6 @@ def portal_home(page: Customer) -> HTMLResponse:
         "portal.html",
         report=report,
         cases=_my_cases(page),
-        label=label,
         contest=_contest_available(),
     )
 

@@ -36,6 +36,7 @@ __all__ = [
 CODE_MINUTES = 10
 MAX_TRIES = 5
 SESSION_HOURS = 2
+_WRITTEN = ("fr", "nl", "en")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +84,9 @@ def start_portal_login(
             )
         )
         if customer_id is not None:
-            lang = vault.get(customer_id, conn).language or language
+            # The customer's language when we write in it (some speak German), else the page's.
+            own = vault.get(customer_id, conn).language
+            lang = own if own in _WRITTEN else language
             enqueue(
                 conn,
                 Notification(

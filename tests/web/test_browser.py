@@ -1,0 +1,276 @@
+"""Every role's main flow in real headless Chromium against the console on a real server.
+
+Screenshots of the main pages go to ``docs/screenshots/`` (linked from ``docs/console.md``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect, sync_playwright
+from tests.web.conftest import Console, totp_code
+
+from ecluse.cases import Case, desk_for
+from ecluse.org import DemoLogin, find_person, principal_for
+from ecluse.vault import vault_of
+from ecluse.vocabulary import CaseType
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PLANTED_NATNR = "62110812371"
+PLANTED_IBAN = "BE43068999999501"
+PORTAL_EMAIL = "portal.customer@lumen-client.example"
+_WORKED = (CaseType.METER_MOVE, CaseType.INVOICE_EXPLANATION, CaseType.CONTRACT_RENEGOTIATION)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} missing: apt-get install -y chromium (make browsers)")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    ctx = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-GB")
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture(scope="module")
+def worked(console: Console) -> tuple[DemoLogin, Case]:
+    """A vendor agent with a case of their own that opens a revealable or editable field;
+    its customer gets planted values the policy hides from agents, and a known e-mail."""
+    desk = desk_for(console.inst)
+    for login in console.logins.values():
+        if login.role.value != "agent":
+            continue
+        me = principal_for(console.inst.engine, find_person(console.inst.engine, login.email).id)
+        for case in desk.queue(me):
+            if case.assignee_id == me.person_id and case.case_type in _WORKED:
+
+                def plant(record: dict[str, object]) -> None:
+                    record["national_number"] = PLANTED_NATNR
+                    record["iban"] = PLANTED_IBAN
+                    record["emails"] = [PORTAL_EMAIL]
+
+                with console.inst.engine.begin() as conn:
+                    vault_of(console.inst).update_record(conn, case.customer_id, plant)
+                return login, case
+    raise AssertionError("the demo gave no agent a case of the worked types")
+
+
+def _sign_in(page: Page, console: Console, login: DemoLogin) -> None:
+    page.goto(console.base + "/login")
+    page.get_by_label(re.compile("E-mail")).fill(login.email)
+    page.locator("#password").fill(login.password)
+    if login.totp_secret:
+        page.locator("#totp").fill(totp_code(login.totp_secret))
+    page.locator("button[type=submit].primary").click()
+    page.wait_for_load_state()
+
+
+def _shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def _accept(dialog: Dialog) -> None:
+    dialog.accept()
+
+
+def test_agent_works_a_case(
+    context: BrowserContext, console: Console, worked: tuple[DemoLogin, Case]
+) -> None:
+    """GIVEN an agent with a case WHEN they open it, reveal what policy allows, ask for a
+    change and resolve it THEN the page shows masked values only (plus the one revealed), and
+    neither the page nor its HTML source ever holds what policy hides."""
+    login, case = worked
+    customer = vault_of(console.inst).get(case.customer_id)
+    page = context.new_page()
+    page.on("dialog", _accept)
+    _sign_in(page, console, login)
+    expect(page).to_have_url(re.compile("/queue$"))
+    expect(page.locator(f"a[href='/cases/{case.id}']")).to_be_visible()
+    _shot(page, "agent-queue")
+    # keyboard: j selects the first case, ? opens the help
+    page.keyboard.press("j")
+    expect(page.locator("tr.current")).to_have_count(1)
+    page.keyboard.press("?")
+    expect(page.locator("dialog#help")).to_be_visible()
+    page.keyboard.press("Escape")
+
+    page.goto(f"{console.base}/cases/{case.id}")
+    card = page.locator("table.fields")
+    expect(card).to_be_visible()
+    hidden = (PLANTED_NATNR, PLANTED_IBAN, PORTAL_EMAIL, customer.full_name)
+    source = page.request.get(f"{console.base}/cases/{case.id}").text()
+    for value in hidden:
+        assert value not in page.content()
+        assert value not in source
+    assert "masked" in card.inner_text() or "masqué" in card.inner_text()
+    quota = int(page.locator("#quota").inner_text())
+
+    if page.locator("#reveal-form").count():
+        page.keyboard.press("r")
+        expect(page.locator("#reveal-field")).to_be_focused()
+        page.select_option("#reveal-reason", "verify_identity")
+        page.locator("#reveal-form button[type=submit]").click()
+        page.wait_for_load_state()
+        expect(page.locator("#quota")).to_have_text(str(quota - 1))
+        assert page.locator("td.clearval").count() >= 1
+        for value in hidden:
+            assert value not in page.content()
+    _shot(page, "agent-case")
+
+    edit = page.locator("form.edit").first
+    if edit.count():
+        if edit.locator("input[name=street]").count():
+            edit.locator("input[name=street]").fill("Rue de la Loi")
+            edit.locator("input[name=house_number]").fill("16")
+            edit.locator("input[name=postcode]").fill("1000")
+            edit.locator("input[name=city]").fill("Bruxelles")
+        else:
+            edit.locator("input[name=value]").fill("BE68539007547034")
+        edit.locator("button[type=submit]").click()
+        page.wait_for_load_state()
+        expect(page.locator("p.notice")).to_be_visible()
+
+    page.locator("#note-text").fill("Called back, explained the meter reading.")
+    page.locator("#note-text").press("Tab")
+    page.get_by_role("button", name=re.compile("Add note|Ajouter|Notitie")).click()
+    expect(page.locator("ol.history blockquote").first).to_contain_text("Called back")
+    # The change waits for the team lead: the case waits for them too.
+    _move(page, "in_progress")
+    _move(page, "pending_customer")
+    expect(page.locator(".facts")).to_contain_text(re.compile("waiting|attente|wacht"))
+
+
+def _move(page: Page, status: str, outcome: str | None = None) -> None:
+    if not page.locator(f"#status-to option[value={status}]").count():
+        return
+    page.select_option("#status-to", status)
+    if outcome:
+        page.select_option("#status-outcome", outcome)
+    page.locator("#status-form button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def test_team_lead_sees_load_and_approves(
+    context: BrowserContext, console: Console, worked: tuple[DemoLogin, Case]
+) -> None:
+    login, case = worked
+    lead = console.login("team_lead", login.organisation)
+    page = context.new_page()
+    page.on("dialog", _accept)
+    _sign_in(page, console, lead)
+    expect(page).to_have_url(re.compile("/team$"))
+    load = page.locator("table.load")
+    expect(load).to_contain_text(login.handle)
+    expect(load.locator("meter").first).to_be_visible()
+    pending = page.locator("form[action^='/team/edits/']")
+    _shot(page, "team-lead")
+    if pending.count():
+        before = pending.count()
+        pending.first.get_by_role("button", name=re.compile("Approve|Approuver|Goedkeuren")).click()
+        page.wait_for_load_state()
+        expect(page.locator("p.notice")).to_be_visible()
+        assert page.locator("form[action^='/team/edits/']").count() == before - 1
+
+    # Back to the agent: the change is through, the case is resolved with an outcome.
+    _sign_in(page, console, login)
+    page.goto(f"{console.base}/cases/{case.id}")
+    _move(page, "in_progress")
+    _move(page, "resolved", "changed")
+    expect(page).to_have_url(re.compile("/queue$"))
+    assert desk_for(console.inst).get(case.id).status.value == "resolved"
+
+
+def test_dpo_ledger_reveals_policy_transfers(context: BrowserContext, console: Console) -> None:
+    dpo = console.login("dpo")
+    page = context.new_page()
+    _sign_in(page, console, dpo)
+    expect(page).to_have_url(re.compile("/dpo$"))
+    expect(page.locator("#verify-status")).to_have_class("ok")
+    expect(page.locator("#cp-size")).to_be_visible()
+    page.select_option("#kind", "view")
+    page.get_by_role("button", name=re.compile("Filter|Filtrer|Filteren")).click()
+    rows = page.locator("table.ledger tbody tr")
+    assert rows.count() > 0
+    expect(rows.first).to_contain_text("view")
+    for value in (PLANTED_NATNR, PLANTED_IBAN, PORTAL_EMAIL):
+        assert value not in page.content()
+    _shot(page, "dpo-ledger")
+
+    page.goto(console.base + "/dpo/reveals")
+    expect(page.locator("svg").first).to_be_visible()
+    _shot(page, "dpo-reveals")
+
+    page.goto(console.base + "/dpo/policy?role=agent&case_type=invoice_explanation")
+    natnr = page.locator("table.explain tr", has_text=re.compile("National number|Numéro"))
+    expect(natnr).to_contain_text("hidden")
+    expect(page.locator("table.matrix")).to_be_visible()
+    _shot(page, "dpo-policy")
+
+    page.goto(console.base + "/dpo/transfers")
+    expect(page.locator("main table").first).to_contain_text("Casablanca")
+    expect(page.locator("main table").first).to_contain_text("MA")
+    _shot(page, "dpo-transfers")
+
+
+def test_customer_portal(
+    context: BrowserContext, console: Console, worked: tuple[DemoLogin, Case]
+) -> None:
+    """GIVEN a customer whose case an agent worked WHEN they sign in with the code e-mailed
+    to them THEN they see who looked at their data, their cases, and can download it all."""
+    _, case = worked
+    page = context.new_page()
+    page.goto(console.base + "/portal/login")
+    page.locator("#email").fill(PORTAL_EMAIL)
+    page.locator("button[type=submit].primary").click()
+    expect(page).to_have_url(re.compile("/portal/code$"))
+    console.deliver()
+    page.locator("#code").fill(console.mailbox.last_code(PORTAL_EMAIL))
+    page.locator("button[type=submit].primary").click()
+    expect(page).to_have_url(re.compile("/portal$"))
+    vendor = desk_for(console.inst).name_of("vendor", case.vendor_id)
+    expect(page.locator("table.access")).to_contain_text(vendor)
+    expect(page.locator("main")).to_contain_text(case.id)
+    _shot(page, "portal")
+    data = page.request.get(console.base + "/portal/data.json")
+    assert data.ok
+    body = json.loads(data.text())
+    assert body["customer"]["id"] == case.customer_id
+    assert any(a["case"] == case.id for a in body["who_saw_my_data"]["accesses"])
+    report = page.request.get(console.base + "/portal/report.html")
+    assert report.ok and "<script" not in report.text()
+
+
+def test_language_switch(context: BrowserContext, console: Console) -> None:
+    page = context.new_page()
+    page.goto(console.base + "/login")
+    expect(page.locator("h1")).to_have_text("Sign in")
+    page.locator(".langs a[lang=nl]").click()
+    expect(page.locator("h1")).to_have_text("Aanmelden")
+    expect(page.locator("html")).to_have_attribute("lang", "nl")
+    page.locator(".langs a[lang=fr]").click()
+    expect(page.locator("h1")).to_have_text("Se connecter")
