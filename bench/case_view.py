@@ -1,0 +1,374 @@
+"""Case view through the API, on a real uvicorn server, against an unprotected baseline.
+
+    .venv/bin/python bench/case_view.py [--rates 100,300,1000] [--seconds 5] [--workers 2]
+                                        [--no-pg] [--write]
+
+For SQLite and PostgreSQL (ECLUSE_BENCH_PG_URL, default the test server, fresh schema) it
+seeds the demo organisation, imports customers and opens cases assigned to one agent, starts
+``ecluse.api.serve`` (uvicorn, ``--workers``, loopback, access log off) with the bench-only
+route mounted, then sends open-loop load (requests issued on a fixed schedule whether or not
+earlier ones have finished; latency counted from the scheduled time, so queueing shows) at
+each rate, in the same run, to:
+
+* ``GET /api/v1/cases/{id}`` — the agent's bearer token resolved, the case checked, policy,
+  decryption, masks and a durable ledger append (the real thing);
+* ``GET /api/v1/_bench/cases/{id}/row`` — the same bearer resolution and the same customer
+  row (joined through the case) returned as stored: no policy, no decryption, no ledger.
+
+It prints p50, p99 and throughput per rate, the server's CPU time per request (all worker
+processes), and the ratio of the two endpoints' costs. Then it runs ``bench/ledger.py``'s
+durable-append and verification measurements. ``--write`` puts the table in
+``docs/benchmarks.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import ledger as ledger_bench  # bench/ledger.py
+from _common import machine, percentile, write_section
+from ecluse.cases import desk_for
+from ecluse.db import utcnow
+from ecluse.demo import write_crm_csv
+from ecluse.installation import init_installation
+from ecluse.ledger import Ledger
+from ecluse.org import (
+    create_api_token,
+    find_person,
+    principal_for,
+    seed_demo_organisation,
+)
+from ecluse.vault import import_customers, vault_of
+
+PG_URL = os.environ.get("ECLUSE_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+AGENT = "agent1@atlas-contact.example"
+LEAD = "lead@atlas-contact.example"
+SECTION = "Case view through the API (uvicorn)"
+
+
+@dataclass
+class Setup:
+    data_dir: Path
+    token: str
+    case_ids: list[str]
+
+
+def prepare(data_dir: Path, database_url: str | None, customers: int, cases: int) -> Setup:
+    """An installation with the demo organisation, customers and cases for one agent."""
+    inst = init_installation(data_dir, database_url=database_url)
+    try:
+        seed_demo_organisation(inst.engine, random.Random(1), now=utcnow() - timedelta(days=30))
+        csv_path = write_crm_csv(data_dir / "crm.csv", customers, seed=7, dirty=0.0)
+        vault = vault_of(inst)
+        import_customers(vault, csv_path, rejects_path=data_dir / "rejects.csv")
+        engine = inst.engine
+        with engine.connect() as conn:
+            french = [
+                r[0]
+                for r in conn.exec_driver_sql(
+                    "SELECT id FROM customers WHERE language = 'fr' ORDER BY id"
+                )
+            ]
+        desk = desk_for(inst)
+        agent = principal_for(engine, find_person(engine, AGENT).id)
+        lead = principal_for(engine, find_person(engine, LEAD).id)
+        ids = []
+        for n in range(cases):
+            case = desk.open_case(french[n % len(french)], "invoice_explanation")
+            if case.assignee_id != agent.person_id:
+                case = desk.assign(lead, case.id, agent.person_id)
+            ids.append(case.id)
+        token = create_api_token(engine, agent.person_id, "bench").token
+        desk.ledger.close()
+    finally:
+        inst.close()
+    return Setup(data_dir, token, ids)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def server(data_dir: Path, workers: int) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    port = free_port()
+    code = (
+        "from pathlib import Path; from ecluse.api import serve; "
+        f"serve(Path({str(data_dir)!r}), '127.0.0.1', {port}, {workers}, "
+        "access_log=False, bench=True)"
+    )
+    log = data_dir / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code],
+            stdout=subprocess.DEVNULL,
+            stderr=out,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                raise SystemExit("server exited: " + log.read_text()[-2000:])
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", port), timeout=1) as s,
+            ):
+                s.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+                if s.recv(100).startswith(b"HTTP/1.1 200"):
+                    break
+            if time.monotonic() > deadline:
+                raise SystemExit("server did not start in 120 s")
+            time.sleep(0.3)
+        if workers > 1:
+            time.sleep(3)  # let every worker finish opening the installation
+        yield port, proc
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def _children(pid: int) -> list[int]:
+    out = [pid]
+    with contextlib.suppress(OSError):
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            text = Path(f"/proc/{pid}/task/{tid}/children").read_text()
+            for child in text.split():
+                out += _children(int(child))
+    return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process tree (the uvicorn supervisor and its workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for p in _children(pid):
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+@dataclass
+class Load:
+    sent: int
+    ok: int
+    errors: int
+    p50_ms: float
+    p99_ms: float
+    throughput: float
+    cpu_ms_per_request: float
+
+
+async def _open_loop(
+    port: int, paths: list[str], token: str, rate: float, seconds: float, conns: int
+) -> tuple[list[float], int, float]:
+    loop = asyncio.get_running_loop()
+    n = int(rate * seconds)
+    queue: asyncio.Queue[tuple[float, str] | None] = asyncio.Queue()
+    latencies: list[float] = []
+    errors = 0
+    auth = f"Authorization: Bearer {token}\r\nHost: 127.0.0.1\r\n\r\n".encode()
+    start = loop.time() + 0.05
+    hard_stop = start + seconds * 3 + 10  # bounded time even if the server falls behind
+    last = start
+
+    async def producer() -> None:
+        i = 0
+        while i < n and loop.time() < hard_stop:
+            now = loop.time()
+            while i < n and start + i / rate <= now:
+                queue.put_nowait((start + i / rate, paths[i % len(paths)]))
+                i += 1
+            await asyncio.sleep(0.0005)
+        for _ in range(conns):
+            queue.put_nowait(None)
+
+    async def worker() -> None:
+        nonlocal errors, last
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while (item := await queue.get()) is not None:
+                scheduled, path = item
+                if loop.time() > hard_stop:
+                    continue
+                writer.write(f"GET {path} HTTP/1.1\r\n".encode() + auth)
+                status = (await reader.readline()).split(b" ", 2)[1]
+                length = 0
+                while (line := await reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = line.partition(b":")
+                    if name.lower() == b"content-length":
+                        length = int(value)
+                await reader.readexactly(length)
+                last = loop.time()
+                latencies.append(last - scheduled)
+                if status != b"200":
+                    errors += 1
+        finally:
+            writer.close()
+
+    await asyncio.gather(producer(), *(worker() for _ in range(conns)))
+    return latencies, errors, last - start
+
+
+def measure(port: int, pid: int, paths: list[str], token: str, rate: float, seconds: float) -> Load:
+    cpu0 = cpu_seconds(pid)
+    latencies, errors, elapsed = asyncio.run(
+        _open_loop(port, paths, token, rate, seconds, conns=min(128, max(8, int(rate / 10))))
+    )
+    cpu = cpu_seconds(pid) - cpu0
+    ms = sorted(x * 1000 for x in latencies)
+    return Load(
+        sent=int(rate * seconds),
+        ok=len(ms) - errors,
+        errors=errors,
+        p50_ms=percentile(ms, 0.5),
+        p99_ms=percentile(ms, 0.99),
+        throughput=len(ms) / elapsed if elapsed > 0 else 0.0,
+        cpu_ms_per_request=1000 * cpu / max(1, len(ms)),
+    )
+
+
+def bench_backend(name: str, url: str | None, args: argparse.Namespace) -> list[str]:
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        setup = prepare(Path(tmp) / "data", url, args.customers, args.cases)
+        view = [f"/api/v1/cases/{c}" for c in setup.case_ids]
+        base = [f"/api/v1/_bench/cases/{c}/row" for c in setup.case_ids]
+        with server(setup.data_dir, args.workers) as (port, proc):
+            for paths in (base, view):  # warm both (connections, caches)
+                measure(port, proc.pid, paths, setup.token, 100, 2)
+            for rate in args.rates:
+                b = measure(port, proc.pid, base, setup.token, rate, args.seconds)
+                v = measure(port, proc.pid, view, setup.token, rate, args.seconds)
+                ratio = f"{v.cpu_ms_per_request / b.cpu_ms_per_request:.2f}×"
+                for label, r, cost in (
+                    ("baseline (row, no protection)", b, "1×"),
+                    ("case view", v, ratio),
+                ):
+                    rows.append(
+                        f"| {name} | {rate:,} | {label} | {r.p50_ms:.1f} | {r.p99_ms:.1f} "
+                        f"| {r.throughput:,.0f} | {r.errors} | {r.cpu_ms_per_request:.2f} "
+                        f"| {cost} |"
+                    )
+                    print(rows[-1], flush=True)
+    return rows
+
+
+@contextlib.contextmanager
+def pg_schema_url() -> Iterator[str]:
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    sep = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def ledger_rows(args: argparse.Namespace, with_pg: bool) -> list[str]:
+    """bench/ledger.py's measurements, shortened (see its own section for the full run)."""
+    rows = []
+    engines = [("SQLite", ledger_bench.sqlite_engine)]
+    if with_pg:
+        engines.append(("PostgreSQL", ledger_bench.pg_engine))
+    for name, make in engines:
+        with make() as eng:
+            led = Ledger(eng, ledger_bench.KEY)
+            rate, group = ledger_bench.appends_per_second(led, 16, args.seconds)
+            ledger_bench.fill(led, args.ledger_entries)
+            size = led.size()
+            start = time.perf_counter()
+            assert led.verify().ok
+            verify_rate = size / (time.perf_counter() - start)
+            led.close()
+        rows.append(
+            f"| {name} | {rate:,.0f} ({group:.1f} entries/commit, 16 threads) "
+            f"| {verify_rate:,.0f} ({size:,} entries) |"
+        )
+        print(rows[-1], flush=True)
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rates", default="100,300,1000", help="request rates, comma-separated")
+    ap.add_argument("--seconds", type=float, default=5.0, help="per rate and endpoint")
+    ap.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    ap.add_argument("--customers", type=int, default=400)
+    ap.add_argument("--cases", type=int, default=200)
+    ap.add_argument("--ledger-entries", type=int, default=100_000)
+    ap.add_argument("--no-pg", action="store_true", help="skip PostgreSQL")
+    ap.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    args = ap.parse_args()
+    args.rates = [int(r) for r in args.rates.split(",")]
+    started = machine()
+    print(started)
+    header = (
+        "| database | req/s offered | endpoint | p50 ms | p99 ms | served req/s | errors "
+        "| server CPU ms/req | cost vs baseline |\n|---|---:|---|---:|---:|---:|---:|---:|---:|"
+    )
+    print(header)
+    rows = bench_backend("SQLite", None, args)
+    with_pg = not args.no_pg
+    if with_pg:
+        try:
+            psycopg.connect(PG_URL, connect_timeout=3).close()
+        except psycopg.OperationalError:
+            print(f"PostgreSQL not reachable at {PG_URL}: skipped")
+            with_pg = False
+    if with_pg:
+        with pg_schema_url() as url:
+            rows += bench_backend("PostgreSQL", url, args)
+    print("| database | ledger durable appends/s | ledger verification entries/s |")
+    ledger = ledger_rows(args, with_pg)
+    if args.write:
+        body = "\n".join(
+            [
+                "Command: `.venv/bin/python bench/case_view.py "
+                f"--rates {','.join(map(str, args.rates))} --seconds {args.seconds:g} "
+                f"--workers {args.workers} --write`",
+                "",
+                f"Machine: {started}. Load generator (asyncio, open loop, keep-alive "
+                "connections) on the same machine as the server.",
+                "",
+                header,
+                *rows,
+                "",
+                "| database | ledger durable appends/s | ledger verification entries/s |",
+                "|---|---:|---:|",
+                *ledger,
+            ]
+        )
+        write_section(SECTION, body)
+
+
+if __name__ == "__main__":
+    main()
