@@ -25,6 +25,7 @@ from ecluse.org import (
     enrol_totp,
     list_api_tokens,
     logout,
+    reset_password,
     reset_totp,
     resolve_api_token,
     resolve_session,
@@ -126,8 +127,14 @@ def test_lockout_after_five_failures_and_its_expiry(world: World) -> None:
     for _ in range(5):
         with pytest.raises(AuthError):
             login(world, "agent@atlas.example", "wrong password 123")
+    open_session = login(world, "lead@atlas.example").token
     set_password(world.engine, world.agent.id, "a brand new passphrase", policy=world.policy)
     login(world, "agent@atlas.example", "a brand new passphrase")
+    # An administrator's reset also ends the person's open sessions.
+    assert reset_password(world.engine, world.lead.id, "reset by the admin 9", now=NOW) == 2
+    with pytest.raises(AuthError) as exc:
+        resolve_session(world.engine, open_session, now=NOW)
+    assert reason(exc) is AuthFailure.REVOKED
 
 
 # -- TOTP ----------------------------------------------------------------------------------------

@@ -152,15 +152,42 @@ def test_cli_manages_the_organisation(inst: Installation) -> None:
         refused.exit_code == 2 and "error:" in refused.output and "Traceback" not in refused.output
     )
 
-    run(
+    authenticate(inst.engine, "agent@atlas.example", PASSWORD)  # set-role ended the last one
+    reset = run(
         inst,
         "users",
         "reset-password",
         "agent@atlas.example",
         "--password-stdin",
         input="another-long-passphrase\n",
-    )
+    ).output
+    assert "1 open sessions ended" in reset
     authenticate(inst.engine, "agent@atlas.example", "another-long-passphrase")
+    run(
+        inst,
+        "users",
+        "update",
+        "agent@atlas.example",
+        "--skill",
+        "complaint",
+        "--language",
+        "fr",
+        "--language",
+        "en",
+        "--capacity",
+        "3",
+    )
+    updated = find_person(inst.engine, "agent@atlas.example")
+    assert (updated.skills, updated.languages, updated.capacity) == (
+        ("complaint",),
+        ("fr", "en"),
+        3,
+    )
+    run(inst, "vendors", "suspend", "Atlas Contact")
+    assert "suspended" in run(inst, "vendors", "list").output
+    with pytest.raises(AuthError):
+        authenticate(inst.engine, "agent@atlas.example", "another-long-passphrase")
+    run(inst, "vendors", "resume", "Atlas Contact")
     weak = run(
         inst,
         "users",
@@ -219,7 +246,7 @@ def test_every_command_has_help() -> None:
     runner = CliRunner()
     for group, commands in {
         "operator": ["set", "show"],
-        "vendors": ["add", "list", "end-contract"],
+        "vendors": ["add", "list", "end-contract", "suspend", "resume"],
         "sites": ["add", "list"],
         "users": [
             "add",
@@ -227,6 +254,7 @@ def test_every_command_has_help() -> None:
             "set-role",
             "leaver",
             "reset-password",
+            "update",
             "enrol-totp",
             "confirm-totp",
             "token-create",

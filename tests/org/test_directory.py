@@ -10,10 +10,13 @@ from sqlalchemy.engine import Engine
 
 from ecluse.errors import InputError, NotFound
 from ecluse.org import (
+    AccountPolicy,
+    AuthError,
     VendorStatus,
     add_person,
     add_site,
     add_vendor,
+    authenticate,
     find_person,
     find_site,
     find_vendor,
@@ -23,6 +26,7 @@ from ecluse.org import (
     list_sites,
     list_vendors,
     principal_for,
+    resolve_session,
     set_operator,
     set_role,
     set_vendor_status,
@@ -30,7 +34,7 @@ from ecluse.org import (
 )
 from ecluse.vocabulary import Role
 
-from .conftest import NOW, World
+from .conftest import NOW, PASSWORD, World
 
 
 def test_one_operator_and_unknown_ids(engine: Engine) -> None:
@@ -175,8 +179,13 @@ def test_team_lead_must_be_a_lead_of_the_same_vendor(world: World) -> None:
         )
 
 
-def test_set_role_stays_on_its_side(world: World) -> None:
+def test_set_role_stays_on_its_side(world: World, policy: AccountPolicy) -> None:
+    """GIVEN an analyst logged in WHEN promoted to supervisor THEN the role changes and the
+    open session ends; sides (operator, vendor) never mix."""
+    token = authenticate(world.engine, "analyst@op.example", PASSWORD, policy=policy).token
     assert set_role(world.engine, world.analyst.id, "supervisor").role is Role.SUPERVISOR
+    with pytest.raises(AuthError):
+        resolve_session(world.engine, token)
     with pytest.raises(InputError, match="operator and vendor"):
         set_role(world.engine, world.agent.id, Role.ADMIN)
     with pytest.raises(InputError, match="still leads"):

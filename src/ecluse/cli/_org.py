@@ -21,10 +21,10 @@ from ecluse.installation import Installation
 from ecluse.org import (
     AccountPolicy,
     Person,
+    VendorStatus,
     add_person,
     add_site,
     add_vendor,
-    check_password_policy,
     confirm_totp,
     create_api_token,
     end_vendor_contract,
@@ -38,10 +38,12 @@ from ecluse.org import (
     list_sites,
     list_vendors,
     mark_leaver,
+    reset_password,
     revoke_api_token,
     set_operator,
-    set_password,
     set_role,
+    set_vendor_status,
+    update_person,
 )
 from ecluse.vocabulary import Role
 
@@ -167,6 +169,24 @@ def vendors_end_contract(
     console.print(f"Contract of {vendor.name} ends {when}: {len(people)} people lose access.")
 
 
+@vendors_app.command("suspend")
+def vendors_suspend(name: Annotated[str, typer.Argument(help="The vendor's name.")]) -> None:
+    """Pause a vendor: its people lose access at once (sessions included) until resumed."""
+    _set_status(name, VendorStatus.SUSPENDED)
+
+
+@vendors_app.command("resume")
+def vendors_resume(name: Annotated[str, typer.Argument(help="The vendor's name.")]) -> None:
+    """Lift a suspension (access follows the contract window again)."""
+    _set_status(name, VendorStatus.ACTIVE)
+
+
+def _set_status(name: str, status: VendorStatus) -> None:
+    with installation() as inst:
+        vendor = set_vendor_status(inst.engine, find_vendor(inst.engine, name).id, status)
+    console.print(f"{vendor.name}: {vendor.status.value}.", highlight=False)
+
+
 # -- sites -------------------------------------------------------------------------------------
 @sites_app.command("add")
 def sites_add(
@@ -258,9 +278,6 @@ def users_add(
             raise InputError("a site is named within a vendor: give --vendor", field="site")
         if team_lead:
             lead_id = find_person(inst.engine, team_lead).id
-        policy = _policy(inst)
-        if password is not None:  # refuse a weak password before creating anyone
-            check_password_policy(password, email.strip().lower(), policy)
         person = add_person(
             inst.engine,
             email=email,
@@ -272,9 +289,9 @@ def users_add(
             skills=skill or (),
             languages=language or (),
             capacity=capacity,
+            password=password,
+            policy=_policy(inst),
         )
-        if password is not None:
-            set_password(inst.engine, person.id, password, policy=policy)
     console.print(f"Added {person.handle} ({person.role.value})", highlight=False)
     if person.role in {Role.ADMIN, Role.DPO}:
         console.print("This role needs TOTP: run 'ecluse users enrol-totp' before logging in.")
@@ -331,6 +348,40 @@ def _print_people(people: list[Person]) -> None:
     _print_table(table)
 
 
+@users_app.command("update")
+def users_update(
+    email: Annotated[str, typer.Argument(help="The person's e-mail.")],
+    name: Annotated[str | None, typer.Option(help="New display name.")] = None,
+    skill: Annotated[
+        list[str] | None, typer.Option(help="Replace the skills (case types); repeat.")
+    ] = None,
+    language: Annotated[
+        list[str] | None, typer.Option(help="Replace the languages; repeat.")
+    ] = None,
+    capacity: Annotated[int | None, typer.Option(help="Maximum open cases.")] = None,
+    team_lead: Annotated[str | None, typer.Option(help="E-mail of the new team lead.")] = None,
+    site: Annotated[str | None, typer.Option(help="Another site of the same vendor.")] = None,
+) -> None:
+    """Change a person's profile; options left out keep their value."""
+    with installation() as inst:
+        who = find_person(inst.engine, email)
+        lead_id = find_person(inst.engine, team_lead).id if team_lead else None
+        if site and who.vendor_id is None:
+            raise InputError("operator roles have no site", field="site")
+        site_id = find_site(inst.engine, who.vendor_id, site).id if site and who.vendor_id else None
+        person = update_person(
+            inst.engine,
+            who.id,
+            display_name=name,
+            skills=skill,
+            languages=language,
+            capacity=capacity,
+            team_lead_id=lead_id,
+            site_id=site_id,
+        )
+    console.print(f"Updated {person.handle}.", highlight=False)
+
+
 @users_app.command("set-role")
 def users_set_role(
     email: Annotated[str, typer.Argument(help="The person's e-mail.")],
@@ -355,12 +406,13 @@ def users_reset_password(
     email: Annotated[str, typer.Argument(help="The person's e-mail.")],
     password_stdin: Annotated[bool, _PASSWORD_STDIN] = False,
 ) -> None:
-    """Set a new password (hidden prompt or --password-stdin); clears a lockout."""
+    """Set a new password (hidden prompt or --password-stdin); clears a lockout and ends the
+    person's open sessions."""
     password = _read_password(password_stdin)
     with installation() as inst:
         person = find_person(inst.engine, email)
-        set_password(inst.engine, person.id, password, policy=_policy(inst))
-    console.print(f"Password of {person.handle} reset.", highlight=False)
+        ended = reset_password(inst.engine, person.id, password, policy=_policy(inst))
+    console.print(f"Password of {person.handle} reset; {ended} open sessions ended.")
 
 
 @users_app.command("enrol-totp")

@@ -26,9 +26,9 @@ from ecluse.org._access import (
 )
 from ecluse.org._credentials import (
     TotpEnrolment,
-    check_password_policy,
     confirm_totp,
     enrol_totp,
+    reset_password,
     reset_totp,
     set_password,
 )
@@ -57,7 +57,9 @@ from ecluse.org._model import (
     Site,
     Vendor,
     VendorStatus,
+    contract_current,
 )
+from ecluse.org._passwords import check_password_policy
 from ecluse.org._people import (
     add_person,
     find_person,
@@ -109,6 +111,7 @@ __all__ = [
     "business_time_between",
     "check_password_policy",
     "confirm_totp",
+    "contract_current",
     "create_api_token",
     "end_vendor_contract",
     "enrol_totp",
@@ -128,6 +131,7 @@ __all__ = [
     "mark_leaver",
     "people_without_access",
     "principal_for",
+    "reset_password",
     "reset_totp",
     "resolve_api_token",
     "resolve_session",

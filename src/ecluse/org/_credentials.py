@@ -10,46 +10,29 @@ from datetime import datetime
 
 import pyotp
 import sqlalchemy as sa
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Connection, Engine
 
 from ecluse.db import utcnow
 from ecluse.errors import InputError
 from ecluse.org import _tables as t
 from ecluse.org._errors import AuthError, AuthFailure
+from ecluse.org._passwords import check_password_policy
 from ecluse.org._people import person
 from ecluse.org._policy import DEFAULT_POLICY, AccountPolicy
 
 __all__ = [
     "TotpEnrolment",
     "activate_totp_secret",
-    "check_password_policy",
     "confirm_totp",
     "enrol_totp",
     "new_totp_secret",
+    "reset_password",
     "reset_totp",
     "set_password",
     "use_totp",
-    "verify_password",
 ]
 
 _STEP_SECONDS = 30
-
-
-def check_password_policy(
-    password: str, email: str, policy: AccountPolicy = DEFAULT_POLICY
-) -> None:
-    """Length within bounds and not the e-mail address (nor its local part)."""
-    if len(password) < policy.password_min_length:
-        raise InputError(f"at least {policy.password_min_length} characters", field="password")
-    if len(password) > policy.password_max_length:
-        raise InputError(f"at most {policy.password_max_length} characters", field="password")
-    lowered = password.strip().lower()
-    local = email.lower().partition("@")[0]
-    if lowered == email.lower() or (len(local) >= 4 and local in lowered):
-        raise InputError("must not contain the e-mail address", field="password")
-    if len(set(password)) < 4:
-        raise InputError("too few different characters", field="password")
 
 
 def set_password(
@@ -60,40 +43,46 @@ def set_password(
     now: datetime | None = None,
     policy: AccountPolicy = DEFAULT_POLICY,
 ) -> None:
-    """Set (or reset) a password; clears a lockout. Existing sessions stay valid."""
+    """Set a password (the person changing their own); clears a lockout, keeps sessions."""
     with engine.begin() as conn:
-        who = person(conn, person_id)
-        check_password_policy(password, who.email, policy)
-        conn.execute(
-            sa.update(t.people)
-            .where(t.people.c.id == person_id)
-            .values(
-                password_hash=policy.hasher.hash(password),
-                password_changed_at=now or utcnow(),
-                failed_logins=0,
-                locked_until=None,
-            )
+        _store_password(conn, person_id, password, now or utcnow(), policy)
+
+
+def reset_password(
+    engine: Engine,
+    person_id: int,
+    password: str,
+    *,
+    now: datetime | None = None,
+    policy: AccountPolicy = DEFAULT_POLICY,
+) -> int:
+    """An administrator's reset (lost or exposed password): sets it, clears a lockout and
+    revokes every open session of the person. Returns how many sessions were revoked."""
+    now = now or utcnow()
+    with engine.begin() as conn:
+        _store_password(conn, person_id, password, now, policy)
+        return conn.execute(
+            sa.update(t.sessions)
+            .where(t.sessions.c.person_id == person_id, t.sessions.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        ).rowcount
+
+
+def _store_password(
+    conn: Connection, person_id: int, password: str, now: datetime, policy: AccountPolicy
+) -> None:
+    who = person(conn, person_id)
+    check_password_policy(password, who.email, policy)
+    conn.execute(
+        sa.update(t.people)
+        .where(t.people.c.id == person_id)
+        .values(
+            password_hash=policy.hasher.hash(password),
+            password_changed_at=now,
+            failed_logins=0,
+            locked_until=None,
         )
-
-
-def verify_password(policy: AccountPolicy, stored: str | None, password: str) -> bool:
-    """Constant-work check; an absent hash still costs one argon2 verification."""
-    target = stored or _dummy_hash(policy)
-    try:
-        ok = policy.hasher.verify(target, password[: policy.password_max_length])
-    except (VerificationError, InvalidHashError):
-        return False
-    return ok and stored is not None
-
-
-_DUMMIES: dict[tuple[int, int, int], str] = {}
-
-
-def _dummy_hash(policy: AccountPolicy) -> str:
-    key = (policy.argon2_time_cost, policy.argon2_memory_kib, policy.argon2_parallelism)
-    if key not in _DUMMIES:
-        _DUMMIES[key] = policy.hasher.hash("not a password: equalises timing")
-    return _DUMMIES[key]
+    )
 
 
 @dataclass(frozen=True, slots=True)

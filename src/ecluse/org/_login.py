@@ -12,9 +12,10 @@ from sqlalchemy.engine import Engine
 from ecluse.db import reading, utcnow
 from ecluse.errors import InputError
 from ecluse.org import _tables as t
-from ecluse.org._credentials import use_totp, verify_password
+from ecluse.org._credentials import use_totp
 from ecluse.org._errors import AuthError, AuthFailure
 from ecluse.org._model import TOTP_REQUIRED_ROLES, Session, contract_current
+from ecluse.org._passwords import verify_password
 from ecluse.org._policy import DEFAULT_POLICY, AccountPolicy
 from ecluse.org._ratelimit import RateLimiter
 from ecluse.org._validate import normalise_email

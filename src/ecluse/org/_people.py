@@ -16,6 +16,8 @@ from ecluse.errors import InputError, NotFound
 from ecluse.org import _tables as t
 from ecluse.org._directory import site
 from ecluse.org._model import Person
+from ecluse.org._passwords import check_password_policy
+from ecluse.org._policy import DEFAULT_POLICY, AccountPolicy
 from ecluse.org._validate import (
     check_languages,
     check_name,
@@ -51,16 +53,20 @@ def add_person(
     skills: Iterable[str] = (),
     languages: Iterable[str] = (),
     capacity: int = DEFAULT_CAPACITY,
+    password: str | None = None,
+    policy: AccountPolicy = DEFAULT_POLICY,
     now: datetime | None = None,
     rng: random.Random | None = None,
 ) -> Person:
-    """Add a person (no password yet: see :func:`set_password`).
+    """Add a person, with an initial password or none (see :func:`set_password`).
 
     Vendor roles need ``vendor_id`` and ``site_id``; operator roles must not have them. An
     agent's ``team_lead_id`` names a team lead of the same vendor. Languages default to the
     site's. ``rng`` makes the pseudonymous handle deterministic (demo seeding).
     """
     address = normalise_email(email)
+    if password is not None:
+        check_password_policy(password, address, policy)
     name = check_name(display_name, "display_name")
     the_role = check_role(role)
     skill_set = check_skills(skills)
@@ -95,6 +101,8 @@ def add_person(
                     active=True,
                     created_at=now or utcnow(),
                     failed_logins=0,
+                    password_hash=None if password is None else policy.hasher.hash(password),
+                    password_changed_at=None if password is None else now or utcnow(),
                 )
             )
         )
@@ -139,7 +147,11 @@ def list_people(
 
 
 def set_role(engine: Engine, person_id: int, role: Role | str) -> Person:
-    """Change a role within its side: operator roles among themselves, vendor roles likewise."""
+    """Change a role within its side: operator roles among themselves, vendor roles likewise.
+
+    The person's open sessions are revoked (they log in again under the new role); API tokens
+    act with the new role from their next use.
+    """
     new = check_role(role)
     with engine.begin() as conn:
         current = person(conn, person_id)
@@ -162,6 +174,13 @@ def set_role(engine: Engine, person_id: int, role: Role | str) -> Person:
         if new is Role.TEAM_LEAD:
             values["team_lead_id"] = None
         conn.execute(sa.update(t.people).where(t.people.c.id == person_id).values(**values))
+        if new is not current.role:
+            # New rights (and maybe a TOTP duty) start with a new login.
+            conn.execute(
+                sa.update(t.sessions)
+                .where(t.sessions.c.person_id == person_id, t.sessions.c.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+            )
         return person(conn, person_id)
 
 
