@@ -54,7 +54,10 @@ def ingest_cmd(
             f"{r.rows_quarantined:,}", note,
         )  # fmt: skip
     console.print(table)
-    if any(r.status == "rejected" for r in reports):
+    rejected = [r for r in reports if r.status == "rejected"]
+    for r in rejected:
+        typer.echo(f"rejected: {r.file}: {r.message}", err=True)
+    if rejected:
         raise typer.Exit(1)
 
 
