@@ -8,6 +8,8 @@ from pathlib import Path
 import pyotp
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ecluse.config import load_settings
 from ecluse.errors import ConfigError, InputError
@@ -304,3 +306,17 @@ def test_per_source_rate_limit(world: World) -> None:
     login(world, "agent@atlas.example", source="203.0.113.9", limiter=limiter)
     login(world, "agent@atlas.example", source="198.51.100.7", limiter=limiter, now=NOW + MIN)
     assert limiter.remaining("198.51.100.7", NOW + MIN) == 2
+
+
+def test_arbitrary_tokens_are_unknown_never_a_crash(world: World) -> None:
+    """Whatever a client sends as a token, the answer is ``unknown_token``."""
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(token=st.text(max_size=200) | st.from_regex(r"ec[sa]_[A-Za-z0-9_-]{43}", fullmatch=True))
+    def check(token: str) -> None:
+        for resolve in (resolve_session, resolve_api_token):
+            with pytest.raises(AuthError) as exc:
+                resolve(world.engine, token, now=NOW)
+            assert exc.value.reason is AuthFailure.UNKNOWN_TOKEN
+
+    check()

@@ -167,3 +167,33 @@ def test_measure_then_add_reaches_the_last_business_instant(
     reached = add_business_time(hours, start, elapsed)
     assert reached <= end
     assert business_time_between(hours, reached, end) == timedelta()
+
+
+@st.composite
+def _weeks(draw: st.DrawFn) -> tuple[tuple[tuple[int, int], ...], ...]:
+    week = []
+    for _ in range(7):
+        cuts = sorted(draw(st.sets(st.integers(0, 1440), max_size=6)))
+        ranges = tuple((a, b) for a, b in zip(cuts[::2], cuts[1::2], strict=False) if a < b)
+        week.append(ranges)
+    return tuple(week)
+
+
+@settings(max_examples=300, deadline=None)
+@given(week=_weeks())
+def test_format_then_parse_round_trips(week: tuple[tuple[tuple[int, int], ...], ...]) -> None:
+    # Touching ranges (12:00-13:00,13:00-14:00) are allowed and kept apart.
+    if not any(week):
+        return
+    hours = BusinessHours("Europe/Brussels", week)
+    assert BusinessHours.parse(hours.format(), "Europe/Brussels") == hours
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.text(alphabet="monteudwhfrisa-,:; 0123456789", max_size=40) | st.text(max_size=40))
+def test_any_text_parses_or_is_refused_cleanly(text: str) -> None:
+    try:
+        hours = BusinessHours.parse(text, "UTC")
+    except InputError:
+        return
+    assert hours.weekly() > timedelta()
