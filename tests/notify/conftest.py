@@ -64,6 +64,7 @@ class _Handler:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[Envelope] = []
+        self.peers: list[Any] = []  # client address of the session each message came on
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
@@ -80,6 +81,7 @@ class _Handler:
         assert isinstance(msg, EmailMessage)
         self.messages.append(msg)
         self.envelopes.append(envelope)
+        self.peers.append(session.peer)
         return "250 OK"
 
 
@@ -153,7 +155,7 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> Tls:
     return Tls(cert_path, key_path)
 
 
-def _serve(tls: Tls | None = None, **kwargs: Any) -> Iterator[SmtpPeer]:
+def serve_smtp(tls: Tls | None = None, **kwargs: Any) -> Iterator[SmtpPeer]:
     handler = _Handler()
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port, **kwargs)
@@ -165,13 +167,13 @@ def _serve(tls: Tls | None = None, **kwargs: Any) -> Iterator[SmtpPeer]:
 @pytest.fixture
 def smtp_server() -> Iterator[SmtpPeer]:
     """Plain SMTP, no auth: the simplest relay."""
-    yield from _serve()
+    yield from serve_smtp()
 
 
 @pytest.fixture
 def smtp_starttls_server(tls: Tls) -> Iterator[SmtpPeer]:
     """STARTTLS required, AUTH LOGIN/PLAIN required (only after TLS)."""
-    yield from _serve(
+    yield from serve_smtp(
         tls,
         tls_context=tls.server_context(),
         require_starttls=True,
@@ -184,7 +186,7 @@ def smtp_starttls_server(tls: Tls) -> Iterator[SmtpPeer]:
 @pytest.fixture
 def smtp_ssl_server(tls: Tls) -> Iterator[SmtpPeer]:
     """Implicit TLS (port-465 style)."""
-    yield from _serve(tls, ssl_context=tls.server_context())
+    yield from serve_smtp(tls, ssl_context=tls.server_context())
 
 
 # -- SMS gateway -----------------------------------------------------------------------------

@@ -71,6 +71,8 @@ def test_usage_review_contact_by_email_and_sms(
         HttpSmsGateway(SmsConfig(url=sms_gateway.url, token=sms_gateway.token)),
     ]
     report = deliver_pending(engine, channels, keyring=keyring, now=T0)
+    for channel in channels:
+        channel.close()
     assert (report.claimed, report.sent) == (2, 2)
 
     [mail] = smtp_server.messages

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -15,9 +17,32 @@ from ecluse.notify import (
     SmtpConfig,
     render,
 )
-from tests.notify.conftest import REFUSED_DOMAIN, SMTP_PASSWORD, SMTP_USER, SmtpPeer, free_port
+from tests.notify.conftest import (
+    REFUSED_DOMAIN,
+    SMTP_PASSWORD,
+    SMTP_USER,
+    SmtpPeer,
+    free_port,
+    serve_smtp,
+)
 
 LINK = "https://portal.example-op.be/contest/Zq3xY7bLw0PqR9sT1uVw2x"
+
+Make = Callable[[SmtpConfig], SmtpChannel]
+
+
+@pytest.fixture
+def make() -> Iterator[Make]:
+    """Builds SmtpChannels and closes their sessions after the test."""
+    made: list[SmtpChannel] = []
+
+    def build(config: SmtpConfig) -> SmtpChannel:
+        made.append(SmtpChannel(config))
+        return made[-1]
+
+    yield build
+    for channel in made:
+        channel.close()
 
 
 def _message(to: str = "jeanne.planted@example.org", language: str = "fr") -> Outgoing:
@@ -38,9 +63,11 @@ def _message(to: str = "jeanne.planted@example.org", language: str = "fr") -> Ou
     )
 
 
-def test_plain_smtp_delivers_subject_language_body_and_link(smtp_server: SmtpPeer) -> None:
+def test_plain_smtp_delivers_subject_language_body_and_link(
+    smtp_server: SmtpPeer, make: Make
+) -> None:
     """GIVEN a plain relay WHEN a French usage-review message is sent THEN it arrives intact."""
-    channel = SmtpChannel(
+    channel = make(
         SmtpConfig(
             host=smtp_server.host,
             port=smtp_server.port,
@@ -68,8 +95,8 @@ def test_plain_smtp_delivers_subject_language_body_and_link(smtp_server: SmtpPee
     assert re.findall(r"https?://\S+", text) == [LINK]
 
 
-def test_starttls_with_auth(smtp_starttls_server: SmtpPeer) -> None:
-    channel = SmtpChannel(
+def test_starttls_with_auth(smtp_starttls_server: SmtpPeer, make: Make) -> None:
+    channel = make(
         SmtpConfig(
             host="localhost",
             port=smtp_starttls_server.port,
@@ -86,9 +113,9 @@ def test_starttls_with_auth(smtp_starttls_server: SmtpPeer) -> None:
 
 
 def test_starttls_wrong_password_is_retryable_and_names_no_secret(
-    smtp_starttls_server: SmtpPeer,
+    smtp_starttls_server: SmtpPeer, make: Make
 ) -> None:
-    channel = SmtpChannel(
+    channel = make(
         SmtpConfig(
             host="localhost",
             port=smtp_starttls_server.port,
@@ -106,9 +133,9 @@ def test_starttls_wrong_password_is_retryable_and_names_no_secret(
     assert not smtp_starttls_server.messages
 
 
-def test_untrusted_certificate_is_refused(smtp_starttls_server: SmtpPeer) -> None:
+def test_untrusted_certificate_is_refused(smtp_starttls_server: SmtpPeer, make: Make) -> None:
     """Without the relay's CA the TLS handshake fails: no silent downgrade."""
-    channel = SmtpChannel(
+    channel = make(
         SmtpConfig(
             host="localhost",
             port=smtp_starttls_server.port,
@@ -122,8 +149,8 @@ def test_untrusted_certificate_is_refused(smtp_starttls_server: SmtpPeer) -> Non
     assert not smtp_starttls_server.messages
 
 
-def test_implicit_tls(smtp_ssl_server: SmtpPeer) -> None:
-    channel = SmtpChannel(
+def test_implicit_tls(smtp_ssl_server: SmtpPeer, make: Make) -> None:
+    channel = make(
         SmtpConfig(
             host="localhost",
             port=smtp_ssl_server.port,
@@ -137,8 +164,8 @@ def test_implicit_tls(smtp_ssl_server: SmtpPeer) -> None:
     assert msg["Subject"] == "We noticed unusual usage on your line ending in 17"
 
 
-def test_refused_recipient_is_permanent_and_not_quoted(smtp_server: SmtpPeer) -> None:
-    channel = SmtpChannel(
+def test_refused_recipient_is_permanent_and_not_quoted(smtp_server: SmtpPeer, make: Make) -> None:
+    channel = make(
         SmtpConfig(
             host=smtp_server.host, port=smtp_server.port, security="none", sender="a@op.example"
         )
@@ -149,11 +176,50 @@ def test_refused_recipient_is_permanent_and_not_quoted(smtp_server: SmtpPeer) ->
     assert "planted" not in str(err.value)
 
 
-def test_relay_down_is_retryable() -> None:
-    channel = SmtpChannel(
+def test_relay_down_is_retryable(make: Make) -> None:
+    channel = make(
         SmtpConfig(
             host="127.0.0.1", port=free_port(), security="none", sender="a@op.example", timeout=2
         )
     )
     with pytest.raises(RetryableSendError, match="unreachable"):
         channel.send(_message())
+
+
+def test_one_session_serves_a_whole_pass(smtp_starttls_server: SmtpPeer, make: Make) -> None:
+    """GIVEN several messages WHEN sent through one channel THEN one TLS + AUTH session."""
+    channel = make(
+        SmtpConfig(
+            host="localhost",
+            port=smtp_starttls_server.port,
+            username=SMTP_USER,
+            password=SMTP_PASSWORD,
+            sender="care@operator.example",
+            ca_file=smtp_starttls_server.ca_file,
+        )
+    )
+    for n in range(3):
+        channel.send(_message(to=f"client{n}@example.org"))
+    assert [m["To"] for m in smtp_starttls_server.messages] == [
+        f"client{n}@example.org" for n in range(3)
+    ]
+    assert len(set(smtp_starttls_server.handler.peers)) == 1
+    assert channel.sessions_opened == 1
+
+
+def test_a_session_the_relay_dropped_is_reopened(make: Make) -> None:
+    """GIVEN a relay that closes idle sessions WHEN the next message comes THEN a new session
+    carries it (the dead one is detected with NOOP, before anything is sent)."""
+    serving = serve_smtp(timeout=0.3)
+    peer = next(serving)
+    try:
+        channel = make(
+            SmtpConfig(host=peer.host, port=peer.port, security="none", sender="a@op.example")
+        )
+        channel.send(_message(to="first@example.org"))
+        time.sleep(1.0)  # longer than the relay's idle timeout
+        channel.send(_message(to="second@example.org"))
+        assert [m["To"] for m in peer.messages] == ["first@example.org", "second@example.org"]
+        assert channel.sessions_opened == 2
+    finally:
+        next(serving, None)

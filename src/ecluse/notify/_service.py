@@ -62,4 +62,5 @@ def send_test_email(inst: Installation, to: str, *, language: str = "en") -> str
         subject=rendered.subject,
         html=rendered.html,
     )
-    return SmtpChannel(config).send(message)
+    with SmtpChannel(config) as channel:
+        return channel.send(message)

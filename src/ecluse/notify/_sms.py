@@ -41,6 +41,12 @@ class HttpSmsGateway:
         verify: Any = config.ca_file or True
         self._client = httpx.Client(timeout=config.timeout, verify=verify)
 
+    def __enter__(self) -> HttpSmsGateway:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     @property
     def kind(self) -> ChannelKind:
         return ChannelKind.SMS

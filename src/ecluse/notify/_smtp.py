@@ -34,17 +34,68 @@ class SmtpConfig:
 
 
 class SmtpChannel:
-    """Sends each message over its own SMTP session (simple, and no idle connection to lose)."""
+    """Sends over one SMTP session, opened on first use and kept for the following messages
+    (a delivery pass pays the TLS handshake and AUTH once); :meth:`close` ends it.
+
+    A kept session is probed with NOOP before reuse and reopened if the relay dropped it, so a
+    message is never re-sent on a fresh connection after an ambiguous failure mid-transaction.
+    """
 
     def __init__(self, config: SmtpConfig) -> None:
         self.config = config
+        self._smtp: smtplib.SMTP | None = None
+        self.sessions_opened = 0
+
+    def __enter__(self) -> SmtpChannel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @property
     def kind(self) -> ChannelKind:
         return ChannelKind.EMAIL
 
     def close(self) -> None:
-        return None
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            smtp.close()
+
+    def _drop(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            smtp.close()
+
+    def _session(self) -> smtplib.SMTP:
+        if self._smtp is not None:
+            try:
+                if self._smtp.noop()[0] == 250:
+                    return self._smtp
+            except (OSError, smtplib.SMTPException):
+                pass
+            self._drop()
+        cfg = self.config
+        context = ssl.create_default_context(cafile=cfg.ca_file)
+        smtp: smtplib.SMTP
+        if cfg.security == "ssl":
+            smtp = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout, context=context)
+        else:
+            smtp = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
+        try:
+            if cfg.security == "starttls":
+                smtp.starttls(context=context)
+            if cfg.username:
+                smtp.login(cfg.username, cfg.password or "")
+        except BaseException:
+            smtp.close()
+            raise
+        self._smtp = smtp
+        self.sessions_opened += 1
+        return smtp
 
     def build(self, message: Outgoing) -> EmailMessage:
         """The MIME message: plain text, plus an HTML alternative when there is one."""
@@ -68,22 +119,16 @@ class SmtpChannel:
         return msg
 
     def send(self, message: Outgoing) -> str | None:
-        cfg = self.config
         mime = self.build(message)
-        context = ssl.create_default_context(cafile=cfg.ca_file)
         # Errors carry SMTP codes only: server replies often quote the recipient's address.
         try:
-            smtp: smtplib.SMTP
-            if cfg.security == "ssl":
-                smtp = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout, context=context)
-            else:
-                smtp = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
-            with smtp:
-                if cfg.security == "starttls":
-                    smtp.starttls(context=context)
-                if cfg.username:
-                    smtp.login(cfg.username, cfg.password or "")
-                smtp.send_message(mime)
+            try:
+                self._session().send_message(mime)
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError):
+                raise  # smtplib reset the transaction: the session stays usable
+            except BaseException:
+                self._drop()
+                raise
         except smtplib.SMTPRecipientsRefused as exc:
             code = next(iter(exc.recipients.values()))[0]
             raise _by_code(code, "recipient refused") from None
