@@ -34,15 +34,16 @@ class Principal:
     def of(
         cls,
         role: Role,
-        vendor_id: int | str | None,
+        vendor: int | str | None,
         site_country: str | None,
         team_id: int | str | None,
     ) -> Principal:
-        """From the organisation's ids (``ecluse.org.Principal``: ``vendor_id``,
-        ``site_country``, ``team_id``); no vendor means the operator's own people."""
+        """From the organisation's records (``ecluse.org.Principal``): ``vendor`` is the key
+        policies name the vendor by (its name, or its id); ``None`` means the operator's own
+        people."""
         return cls(
             role=role,
-            vendor=OPERATOR if vendor_id is None else str(vendor_id),
+            vendor=OPERATOR if vendor is None else str(vendor),
             site_country=(site_country or "").upper(),
             team="" if team_id is None else str(team_id),
         )
