@@ -129,3 +129,26 @@ def test_portal_needs_its_own_sign_in(console: Console, path: str) -> None:
     with signed_in(console, console.login("agent", "Atlas Contact")) as agent:
         answer = agent.get(path)
     assert answer.status_code == 303 and answer.headers["location"] == "/portal/login"
+
+
+def test_mounted_beside_the_json_api(console: Console) -> None:
+    """``ecluse.api.create_app`` serves the console at ``/`` and the API under ``/api/v1``;
+    the API's unknown paths still answer JSON."""
+    import asyncio
+
+    from ecluse.api import create_app
+
+    async def fetch() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=create_app(console.inst, secure_cookie=False))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            return [
+                await client.get("/login"),
+                await client.get("/api/v1/health"),
+                await client.get("/api/v1/no-such-thing"),
+            ]
+
+    login, health, missing = asyncio.run(fetch())
+    assert login.status_code == 200 and "text/html" in login.headers["content-type"]
+    assert "default-src 'self'" in login.headers["content-security-policy"]
+    assert health.json()["status"] == "ok"
+    assert missing.status_code == 404 and missing.json()["error"] == "not_found"

@@ -17,6 +17,7 @@ from ecluse.errors import ConfigError
 from ecluse.installation import Installation
 from ecluse.ledger import ledger_for
 from ecluse.org import AccountPolicy, RateLimiter
+from ecluse.web import create_console_app
 
 __all__ = ["PREFIX", "ApiSettings", "create_app"]
 
@@ -106,5 +107,8 @@ def create_app(
 
         v1.include_router(_bench.router)
     app.include_router(v1)
+    app.mount(
+        "/", create_console_app(inst, secure_cookie=state.secure_cookie, accounts=state.accounts)
+    )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body)
     return app

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ecluse.cases import desk_for
 from ecluse.errors import EcluseError, InputError, NotFound, PermissionDenied
@@ -46,13 +47,22 @@ def create_console_router() -> APIRouter:
     return router
 
 
-def create_console_app(inst: Installation, *, secure_cookie: bool | None = None) -> FastAPI:
-    """The console as an ASGI app, to serve alone or mount at ``/`` beside the JSON API."""
+def create_console_app(
+    inst: Installation,
+    *,
+    secure_cookie: bool | None = None,
+    accounts: AccountPolicy | None = None,
+) -> FastAPI:
+    """The console as an ASGI app, to serve alone or mount at ``/`` beside the JSON API.
+
+    ``secure_cookie`` overrides ``[api] secure_cookie``; ``accounts`` the ``[accounts]``
+    policy (the API passes its own, so both adapters apply the same one).
+    """
     state = ConsoleState(
         inst=inst,
         desk=desk_for(inst),
         ledger=ledger_for(inst),
-        accounts=AccountPolicy.from_settings(inst.settings),
+        accounts=accounts or AccountPolicy.from_settings(inst.settings),
         limiter=RateLimiter(10),
         cookies=CookieSettings(
             secure_cookie if secure_cookie is not None else secure_cookie_setting(inst)
@@ -99,6 +109,16 @@ def _install_handlers(app: FastAPI) -> None:
     async def denied(request: Request, exc: Exception) -> Response:
         return _error_page(request, 403, str(exc) or "forbidden")
 
+    async def http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if request.url.path.startswith("/api/"):
+            # Mounted beside the JSON API: its unknown paths still answer in its JSON shape.
+            body = {"error": "not_found", "message": "not found", "field": None}
+            if exc.status_code == 405:
+                body.update(error="method_not_allowed", message="method not allowed")
+            return JSONResponse(body, status_code=exc.status_code)
+        return _error_page(request, exc.status_code, str(exc.detail))
+
     async def service(request: Request, exc: Exception) -> Response:
         log.error("service error: %s", type(exc).__name__)
         return _error_page(request, 500, str(exc))
@@ -111,3 +131,4 @@ def _install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotFound, not_found)
     app.add_exception_handler(PermissionDenied, denied)
     app.add_exception_handler(EcluseError, service)
+    app.add_exception_handler(StarletteHTTPException, http)
