@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 # Installs are reproducible: every version is pinned in constraints.txt (`make lock`).
 INSTALL_STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt 2>/dev/null | sha1sum | cut -c1-12)
 
-.PHONY: help install demo test lint format typecheck bench lock clean
+.PHONY: help install demo test lint format typecheck bench lock clean browsers
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -30,7 +30,10 @@ demo: $(INSTALL_STAMP) ## Seed a synthetic Belgian operator in $(DEMO_DIR) and s
 	rm -rf $(DEMO_DIR)
 	$(BIN)/ecluse --data-dir $(DEMO_DIR) demo $(DEMO_ARGS)
 
-test: $(INSTALL_STAMP) ## Run every test (SQLite and PostgreSQL), lint and type checks
+browsers: ## Install Debian's Chromium for the console's browser tests (if missing)
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+test: $(INSTALL_STAMP) browsers ## Run every test (SQLite and PostgreSQL), lint and type checks
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
