@@ -60,10 +60,6 @@ _STREET = re.compile(
     ),
     _I,
 )
-# cheap pre-check: no street word anywhere, no street to look for
-_STREET_HINT = re.compile(
-    rf"{_FR_TYPES}|(?i:{_NL_SUFFIX})\b|{_EN_TYPES}|(?i:grote|kleine|oude|nieuwe|sint|lange|korte)"
-)
 _STREET_CASED = re.compile("|".join(f"(?:{p})" for p in _PARTS))
 _CITYWORD = rf"(?:{_UP}[\wÀ-ÿ'’-]+|[Dd]'{_UP}[\wÀ-ÿ'’-]*)"  # two letters at least: not "I"
 _CITY = rf"{_CITYWORD}(?:[\s-](?:{_LINK}[\s-])?{_CITYWORD}){{0,3}}"
@@ -94,6 +90,33 @@ _NOT_CITY = frozenset(
 )
 
 
+_WORDS = re.compile(r"[^\W\d_][\w'’-]*")
+_STREET_TYPES = frozenset(
+    re.sub(r"[()?:\\]|i:", "", f"{_FR_TYPES}|{_EN_TYPES}").replace(".", "").split("|")
+) | {"grote", "kleine", "oude", "nieuwe", "sint", "lange", "korte"}
+_NL_SUFFIXES = tuple(_NL_SUFFIX.split("|"))
+_BEFORE, _AFTER = 90, 60  # how far a street may reach around its street word
+
+
+def _street_windows(text: str) -> list[tuple[int, int]]:
+    """Stretches of ``text`` around street words ("rue", "…straat"): the only places the
+    (costly) street patterns need to run. Windows start at a word boundary."""
+    windows: list[tuple[int, int]] = []
+    low = text.lower()
+    for m in _WORDS.finditer(low):
+        w = m.group()
+        if w in _STREET_TYPES or w.endswith(_NL_SUFFIXES):
+            start = max(0, m.start() - _BEFORE)
+            while start > 0 and not low[start - 1].isspace():
+                start -= 1
+            end = min(len(text), m.end() + _AFTER)
+            if windows and start <= windows[-1][1]:
+                windows[-1] = (windows[-1][0], end)
+            else:
+                windows.append((start, end))
+    return windows
+
+
 class AddressDetector:
     """Streets with a number, postcodes with a city, PO boxes; adjacent parts are merged."""
 
@@ -102,14 +125,16 @@ class AddressDetector:
     def find(self, text: str, lang: str) -> Iterator[Span]:
         parts: list[tuple[int, int, float]] = []
         lower = sum(map(str.isupper, text)) * 20 < len(text)  # transcripts: few capitals
-        hint = _STREET_HINT.search(text) is not None
-        for m in _STREET_CASED.finditer(text) if hint else ():
-            parts.append((m.start(), m.end(), 0.9))
-        if hint and (not parts or lower):
+        windows = _street_windows(text)
+        for ws, we in windows:
+            for m in _STREET_CASED.finditer(text, ws, we):
+                parts.append((m.start(), m.end(), 0.9))
+        if windows and (not parts or lower):
             # transcripts are lower-case: accept the case-insensitive form there
-            for m in _STREET.finditer(text):
-                if not any(s <= m.start() < e for s, e, _ in parts):
-                    parts.append((m.start(), m.end(), 0.75))
+            for ws, we in windows:
+                for m in _STREET.finditer(text, ws, we):
+                    if not any(s <= m.start() < e for s, e, _ in parts):
+                        parts.append((m.start(), m.end(), 0.75))
         for m in _POSTCODE_CITY.finditer(text):
             city = m.group().split()[-1].strip(".,").lower()
             if city in _NOT_CITY:

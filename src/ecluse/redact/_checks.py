@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from datetime import date
+from functools import lru_cache
 
 import phonenumbers
 from stdnum import iban as std_iban
@@ -50,6 +51,7 @@ def digits(text: str) -> str:
     return _NON_DIGIT.sub("", text)
 
 
+@lru_cache(maxsize=16384)  # the same candidates come back (shrinking, allow-list, tokens)
 def phone_e164(text: str, regions: tuple[str, ...] = PHONE_REGIONS) -> str | None:
     """E.164 form of a valid phone number, or ``None`` when no region accepts it."""
     raw = text.strip()

@@ -24,7 +24,6 @@ from ecluse.redact._vocab import PARTICLES
 
 __all__ = ["KnownMatcher", "known_matcher"]
 
-_DAY_SUFFIXES = ("", "er", "e", "st", "nd", "rd", "th")
 _SEPARATORS = frozenset(" \t\n\r./()-,")
 _MONTHS_BY_NUMBER: dict[int, list[str]] = {}
 for _name in MONTH_NAMES:
@@ -58,22 +57,41 @@ def _date_forms(value: str) -> set[str]:
     years = {str(d.year), f"{d.year % 100:02d}"}
     forms = {f"{d.year}{d.month:02d}{d.day:02d}"}
     forms |= {day + month + year for day in days for month in months for year in years}
+    ordinal = {1: "st", 2: "nd", 3: "rd"}.get(d.day if d.day < 20 else d.day % 10, "th")
     for name in _MONTHS_BY_NUMBER.get(d.month, []):
         for day in days:
-            forms |= {f"{day}{suffix}{name}{d.year}" for suffix in _DAY_SUFFIXES}
-            forms.add(f"{name}{day}{d.year}")
+            forms |= {
+                f"{day}{name}{d.year}",
+                f"{name}{day}{d.year}",
+                f"{name}{day}{ordinal}{d.year}",
+            }
+            forms |= {f"{day}er{name}{d.year}", f"{day}{ordinal}{name}{d.year}"}
     return forms
 
 
-def _compact(text: str, keep: str) -> tuple[str, list[int]]:
-    """The folded text without separators (``keep='sep'``) or with letters and digits only
-    (``keep='alnum'``), and for each kept character its offset in ``text``."""
-    folded = fold_aligned(text)
-    if keep == "alnum":
-        idx = [i for i, c in enumerate(folded) if c.isalnum()]
-    else:
-        idx = [i for i, c in enumerate(folded) if c not in _SEPARATORS]
-    return "".join(folded[i] for i in idx), idx
+_DROP_SEPARATORS = {ord(c): None for c in _SEPARATORS}
+
+
+class _Compact:
+    """The folded text without separators, or with letters and digits only; the map back to
+    offsets in the original text is only built when something was found."""
+
+    def __init__(self, text: str, keep: str) -> None:
+        self.folded = fold_aligned(text)
+        self.keep = keep
+        if keep == "alnum":
+            self.text = "".join(filter(str.isalnum, self.folded))
+        else:
+            self.text = self.folded.translate(_DROP_SEPARATORS)
+        self._idx: list[int] | None = None
+
+    def offset(self, pos: int) -> int:
+        if self._idx is None:
+            if self.keep == "alnum":
+                self._idx = [i for i, c in enumerate(self.folded) if c.isalnum()]
+            else:
+                self._idx = [i for i, c in enumerate(self.folded) if c not in _SEPARATORS]
+        return self._idx[pos]
 
 
 class KnownMatcher:
@@ -116,18 +134,18 @@ class KnownMatcher:
         for keep, table in (("sep", self._squeezed), ("alnum", self._alnum)):
             if not table:
                 continue
-            compact, idx = _compact(text, keep)
+            compact = _Compact(text, keep)
             for form, entity in table:
-                pos = compact.find(form)
+                pos = compact.text.find(form)
                 while pos >= 0:
-                    start, end = idx[pos], idx[pos + len(form) - 1] + 1
+                    start, end = compact.offset(pos), compact.offset(pos + len(form) - 1) + 1
                     bounded = (start == 0 or not text[start - 1].isalnum()) and (
                         end == len(text) or not text[end].isalnum()
                     )
                     if bounded and not any(s < end and start < e for s, e in taken):
                         taken.append((start, end))
                         yield Span(start, end, entity, 1.0, "known")
-                    pos = compact.find(form, pos + 1)
+                    pos = compact.text.find(form, pos + 1)
         yield from self._names(text)
 
     def _name_match(self, word: str) -> bool:
@@ -142,8 +160,9 @@ class KnownMatcher:
             return
         run: tuple[int, int] | None = None
         pending_particle = False
-        for start, end, word in words(text):
-            f = fold(word)
+        ftext = fold_aligned(text)
+        for start, end, _ in words(text):
+            f = ftext[start:end]
             if self._name_match(f):
                 if run and (pending_particle or not text[run[1] : start].strip(" -")):
                     run = (run[0], end)

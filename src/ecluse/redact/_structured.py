@@ -163,7 +163,11 @@ def structured_detectors(config: RedactConfig) -> Sequence[PatternDetector]:
         ),
         PatternDetector(
             e.IBAN,
-            re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b", _I),
+            # upper or lower case (transcripts), without the slow IGNORECASE flag
+            re.compile(
+                r"\b(?:[A-Z]{2}|[a-z]{2})\d{2}(?:[ ]?[A-Za-z0-9]{4}){2,7}"
+                r"(?:[ ]?[A-Za-z0-9]{1,4})?\b"
+            ),
             is_iban,
             0.99,
             shrink=True,
