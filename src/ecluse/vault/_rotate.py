@@ -45,6 +45,10 @@ def rotate_kek(inst: Installation) -> RotationReport:
     keyring = Keyring.load(load_settings(settings.data_dir))
     inst.keyring = keyring
     rewrapped = Vault(inst.engine, keyring).rewrap_all()
+    # Messages waiting in the notification outbox are sealed under keys wrapped by the KEK too.
+    from ecluse.notify import rewrap_keys
+
+    rewrap_keys(inst.engine, keyring)
     retired = []
     for path in sorted(keys_dir.glob("kek-*.key")):
         kid = path.stem.removeprefix("kek-")
