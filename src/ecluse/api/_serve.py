@@ -54,6 +54,8 @@ def serve(
         workers=workers,
         access_log=access_log,
         log_level="info",
-        # Query strings never carry personal data here, but keep proxies' client address.
         proxy_headers=True,
+        # A worker that is still importing on a busy machine must not be taken for hung
+        # (uvicorn's default of 5 s kills and respawns it forever).
+        timeout_worker_healthcheck=120,
     )
