@@ -131,7 +131,8 @@ class Redactor:
             french = [
                 i
                 for i, language in enumerate(langs)
-                if language == "fr" and unexplained_capitals(texts[i], found[i])
+                if language == "fr"
+                and unexplained_capitals(texts[i], [*found[i], *self._allow_spans(texts[i])])
             ]
             if french:
                 for i, spans in zip(
@@ -141,6 +142,15 @@ class Redactor:
         return [
             resolve(self._allowed(text, spans), self.config.min_score)
             for text, spans in zip(texts, found, strict=True)
+        ]
+
+    def _allow_spans(self, text: str) -> list[Span]:
+        """The allow-list's occurrences in ``text`` (as spans, to mark them explained)."""
+        if self._allow is None:
+            return []
+        return [
+            Span(m.start(), m.end(), EntityType.ADDRESS, 0.0, "pattern")
+            for m in self._allow.finditer(fold_aligned(text))
         ]
 
     def _allowed(self, text: str, spans: list[Span]) -> list[Span]:

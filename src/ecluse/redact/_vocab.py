@@ -36,6 +36,7 @@ DOMAIN_WORDS = _w(
     belgique belgie belgium bruxelles brussel brussels france nederland maroc morocco
     proximus orange telenet engie luminus base voo scarlet mega eneco totalenergies
     iban ean tva btw vat sms wifi fibre fiber modem box decodeur decoder
+    team equipe équipe ploeg service dienst madam colleagues collegas collègues all allen
     """
 )
 
