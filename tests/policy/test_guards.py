@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -195,3 +196,24 @@ def test_reveal_quotas_come_from_the_policy_directory(engine: PolicyEngine) -> N
     assert engine.reveal_quota(Role.TEAM_LEAD) == 40
     assert engine.reveal_quota(Role.ADMIN) == 0
     assert all(engine.reveal_quota(r) > 0 for r in VENDOR_ROLES)
+
+
+def test_a_policy_that_fails_to_evaluate_denies(tmp_path: Path) -> None:
+    """GIVEN a forbid that overflows at evaluation (the validator cannot see it)
+    WHEN an agent asks to reveal
+    THEN Cedar would skip the broken forbid and allow; Ecluse denies and names the policy."""
+    (tmp_path / "broken.cedar").write_text(
+        "// A forbid with an arithmetic overflow.\n"
+        '@id("broken.overflow")\n'
+        'forbid (principal, action == Ecluse::Action::"reveal", resource)\n'
+        "when { 9223372036854775807 + 1 > 0 };\n"
+    )
+    engine = PolicyEngine(tmp_path)
+    case = CaseContext(CaseType.COMPLAINT, assigned_to_principal=True)
+    decision = engine.decide(AGENT, Action.REVEAL, FieldClass.PHONE, case)
+    assert not decision.allowed
+    assert decision.reasons[0] == "denied: a policy could not be evaluated"
+    assert "'broken.overflow'" in decision.reasons[-1]
+    assert not engine.case_view(AGENT, case)[FieldClass.PHONE].can_reveal
+    # the other actions, which the broken policy does not apply to, are unaffected
+    assert engine.case_view(AGENT, case)[FieldClass.PHONE].visibility is Visibility.MASKED

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -87,12 +88,15 @@ def _decision(bundle: PolicyBundle, action: Action, result: cedarpy.AuthzResult)
     key = (action, allowed, tuple(diagnostics.reasons), tuple(diagnostics.errors))
     known = bundle.decision_memo.get(key)
     if known is None:
-        known = bundle.decision_memo[key] = _new_decision(bundle, allowed, diagnostics)
+        known = bundle.decision_memo[key] = _new_decision(bundle, action, allowed, diagnostics)
     return known
 
 
+_POSITIONAL = re.compile(r"`policy(\d+)`")
+
+
 def _new_decision(
-    bundle: PolicyBundle, allowed: bool, diagnostics: cedarpy.Diagnostics
+    bundle: PolicyBundle, action: Action | None, allowed: bool, diagnostics: cedarpy.Diagnostics
 ) -> Decision:
     annotations = diagnostics.id_annotations_by_reason
     ids = tuple(sorted(str(annotations.get(r, r)) for r in diagnostics.reasons))
@@ -100,9 +104,27 @@ def _new_decision(
     reasons = [f"{verb} {pid}: {bundle.descriptions.get(pid, '')}".rstrip(": ") for pid in ids]
     if not ids and not allowed:
         reasons.append("no policy permits this (denied by default)")
-    # evaluation errors (a policy reading a missing attribute) deny; they must not go unseen
-    reasons += [f"policy error: {err}" for err in diagnostics.errors]
+    errors = [_name_policies(bundle, action, str(err)) for err in diagnostics.errors]
+    if errors:
+        # Cedar skips a policy that fails to evaluate; a skipped forbid would let through what
+        # it should stop, so any evaluation error denies (fail closed) and is said
+        allowed = False
+        reasons.insert(0, "denied: a policy could not be evaluated")
+        reasons += [f"policy error: {err}" for err in errors]
     return Decision(allowed, ids, tuple(reasons))
+
+
+def _name_policies(bundle: PolicyBundle, action: Action | None, message: str) -> str:
+    """Cedar's positional ``policyN`` in an error message, replaced by the policy's @id."""
+    if action is None:
+        return message
+    names = bundle.positional_ids[action]
+
+    def name(match: re.Match[str]) -> str:
+        index = int(match.group(1))
+        return repr(names[index]) if index < len(names) else match.group(0)
+
+    return _POSITIONAL.sub(name, message)
 
 
 def evaluate(
@@ -125,7 +147,7 @@ def evaluate(
     policies = (bundle.permits_by_action if permits_only else bundle.by_action)[action]
     [result] = cedarpy.is_authorized_batch([request], policies, entities)
     if permits_only:  # not memoised: positional ids differ from the full set's
-        return _new_decision(bundle, bool(result.allowed), result.diagnostics)
+        return _new_decision(bundle, None, bool(result.allowed), result.diagnostics)
     return _decision(bundle, action, result)
 
 

@@ -93,6 +93,8 @@ class PolicyBundle:
     digest: str
     #: the policies that can apply to each action (smaller sets: cheaper Cedar requests)
     by_action: Mapping[Action, cedarpy.PolicySet]
+    #: per action, the @id of Cedar's positional ``policyN`` in ``by_action[action]``
+    positional_ids: Mapping[Action, tuple[str, ...]]
     #: the permits alone, per action: would anything allow it, were it not for a forbid?
     permits_by_action: Mapping[Action, cedarpy.PolicySet]
     #: per free-text principal attribute, the literals policies compare it with; ``None``
@@ -268,6 +270,7 @@ def compile_bundle(files: Sequence[PolicyFile]) -> PolicyBundle:
     sources: list[str] = []
     per_action: dict[Action, list[str]] = {a: [] for a in Action}
     permits: dict[Action, list[str]] = {a: [] for a in Action}
+    positional: dict[Action, list[str]] = {a: [] for a in Action}
     tests: dict[str, set[frozenset[str]] | None] = {a: set() for a in TRACKED_ATTRIBUTES}
     quota_file = None
     for file in files:
@@ -293,6 +296,7 @@ def compile_bundle(files: Sequence[PolicyFile]) -> PolicyBundle:
             facts = analyse(statement.text)
             for action in facts.actions:
                 per_action[action].append(statement.text)
+                positional[action].append(policy_id)
                 if facts.permit:
                     permits[action].append(statement.text)
             for attribute, sets in facts.tests.items():
@@ -316,6 +320,7 @@ def compile_bundle(files: Sequence[PolicyFile]) -> PolicyBundle:
         reveal_quotas=quotas,
         digest=digest.hexdigest(),
         by_action={a: cedarpy.PolicySet.from_str("\n".join(t)) for a, t in per_action.items()},
+        positional_ids={a: tuple(ids) for a, ids in positional.items()},
         permits_by_action={a: cedarpy.PolicySet.from_str("\n".join(t)) for a, t in permits.items()},
         literals={
             a: None if sets is None else frozenset().union(*sets)
