@@ -152,3 +152,28 @@ def test_mounted_beside_the_json_api(console: Console) -> None:
     assert "default-src 'self'" in login.headers["content-security-policy"]
     assert health.json()["status"] == "ok"
     assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+
+
+def test_agent_hands_back_and_takes_from_team_queue(console: Console) -> None:
+    """GIVEN an agent's own case WHEN handed back to the team queue THEN it shows there, and
+    'take' makes it theirs again."""
+    login = console.login("agent", "Vlaanderen Care")
+    desk = desk_for(console.inst)
+    me = principal_for(console.inst.engine, find_person(console.inst.engine, login.email).id)
+    case = next(
+        c for c in desk.queue(me) if c.assignee_id == me.person_id and c.status.value == "assigned"
+    )
+    with signed_in(console, login) as agent:
+        page = agent.get(f"/cases/{case.id}")
+        back = agent.post(
+            f"/cases/{case.id}/status", data={"csrf": csrf_of(page.text), "to": "new"}
+        )
+        assert back.status_code == 303
+        queue = agent.get("/queue").text
+        team_part = queue.split('id="team-h"', 1)[1]
+        assert f"/cases/{case.id}" in team_part
+        page = agent.get(f"/cases/{case.id}")
+        assert 'id="take"' in page.text
+        took = agent.post(f"/cases/{case.id}/take", data={"csrf": csrf_of(page.text)})
+        assert took.status_code == 303
+    assert desk.get(case.id).assignee_id == me.person_id

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ecluse.db import utcnow
 
-__all__ = ["duration", "show_value", "sla_left"]
+__all__ = ["brussels", "duration", "show_value", "sla_left"]
 
 _SKIP = {"country"}
 
@@ -52,3 +53,12 @@ def sla_left(due: datetime | None, now: datetime | None = None) -> tuple[str, st
     if left.total_seconds() < 0:
         return ("overdue", "-" + duration(left))
     return ("soon" if left < timedelta(hours=2) else "ok", duration(left))
+
+
+_BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+def brussels(when: datetime, with_time: bool = True) -> str:
+    """A time as the operator's customers read it (Belgian local time)."""
+    local = when.astimezone(_BRUSSELS)
+    return local.strftime("%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y")

@@ -16,7 +16,7 @@ from ecluse.installation import Installation
 from ecluse.ledger import Ledger
 from ecluse.org import AccountPolicy, Principal, RateLimiter
 from ecluse.privacy import label
-from ecluse.web._format import duration, show_value, sla_left
+from ecluse.web._format import brussels, duration, show_value, sla_left
 from ecluse.web._i18n import translate
 from ecluse.web._security import CookieSettings
 
@@ -35,6 +35,7 @@ def templates() -> Environment:
     )
     env.filters["show"] = show_value
     env.filters["duration"] = duration
+    env.filters["brussels"] = brussels
     env.globals["sla_left"] = sla_left
     env.globals["label"] = label
     return env
