@@ -84,6 +84,7 @@ def authenticate(
         verify_password(policy, None, password)
         raise AuthError(AuthFailure.BAD_CREDENTIALS)
     if row.locked_until is not None and row.locked_until > now:
+        verify_password(policy, None, password)  # same cost as a real check: no timing tell
         raise AuthError(AuthFailure.LOCKED, person_id=row.id, retry_after=row.locked_until)
     if not verify_password(policy, row.password_hash, password):
         _failure(engine, row.id, now, policy)
