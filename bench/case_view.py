@@ -236,6 +236,29 @@ async def _open_loop(
     return latencies, errors, last - start
 
 
+async def _closed_loop(port: int, paths: list[str], token: str, n: int) -> list[float]:
+    """One connection, one request at a time: the latency of a request with no queueing."""
+    loop = asyncio.get_running_loop()
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    auth = f"Authorization: Bearer {token}\r\nHost: 127.0.0.1\r\n\r\n".encode()
+    out = []
+    try:
+        for i in range(n):
+            t = loop.time()
+            writer.write(f"GET {paths[i % len(paths)]} HTTP/1.1\r\n".encode() + auth)
+            assert (await reader.readline()).split(b" ", 2)[1] == b"200"
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.partition(b":")
+                if name.lower() == b"content-length":
+                    length = int(value)
+            await reader.readexactly(length)
+            out.append((loop.time() - t) * 1000)
+    finally:
+        writer.close()
+    return sorted(out)
+
+
 def measure(port: int, pid: int, paths: list[str], token: str, rate: float, seconds: float) -> Load:
     cpu0 = cpu_seconds(pid)
     latencies, errors, elapsed = asyncio.run(
@@ -263,6 +286,21 @@ def bench_backend(name: str, url: str | None, args: argparse.Namespace) -> list[
         with server(setup.data_dir, args.workers) as (port, proc):
             for paths in (base, view):  # warm both (connections, caches)
                 measure(port, proc.pid, paths, setup.token, 100, 2)
+            one = {
+                label: asyncio.run(_closed_loop(port, paths, setup.token, args.sequential))
+                for label, paths in (("baseline", base), ("view", view))
+            }
+            b50, b99 = percentile(one["baseline"], 0.5), percentile(one["baseline"], 0.99)
+            rows.append(
+                f"| {name} | one at a time | baseline (row, no protection) "
+                f"| {b50:.1f} | {b99:.1f} | | | | 1× |"
+            )
+            ratio = percentile(one["view"], 0.5) / percentile(one["baseline"], 0.5)
+            rows.append(
+                f"| {name} | one at a time | case view | {percentile(one['view'], 0.5):.1f} "
+                f"| {percentile(one['view'], 0.99):.1f} | | | | {ratio:.2f}× (p50) |"
+            )
+            print(*rows[-2:], sep="\n", flush=True)
             for rate in args.rates:
                 b = measure(port, proc.pid, base, setup.token, rate, args.seconds)
                 v = measure(port, proc.pid, view, setup.token, rate, args.seconds)
@@ -322,6 +360,7 @@ def main() -> None:
     ap.add_argument("--rates", default="100,300,1000", help="request rates, comma-separated")
     ap.add_argument("--seconds", type=float, default=5.0, help="per rate and endpoint")
     ap.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    ap.add_argument("--sequential", type=int, default=300, help="one-at-a-time requests")
     ap.add_argument("--customers", type=int, default=400)
     ap.add_argument("--cases", type=int, default=200)
     ap.add_argument("--ledger-entries", type=int, default=100_000)
