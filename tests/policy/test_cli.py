@@ -178,3 +178,11 @@ def test_explain_names_the_forbid_that_took_a_right_away(tmp_path: Path) -> None
     assert table["name"][:2] == ["masked", "-"]
     assert "transfers.no_reveal_without_adequacy" in result.output
     assert "transfers.no_reveal_without_adequacy" not in [table["name"][5]]
+
+
+def test_check_warns_when_a_role_may_reveal_without_a_quota(tmp_path: Path) -> None:
+    (tmp_path / "quotas.toml").write_text("[reveal_per_day]\nagent = 20\n")
+    result = runner.invoke(app, ["policy", "check", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "warning: team_lead may reveal fields" in result.stderr
+    assert "warning: agent" not in result.stderr

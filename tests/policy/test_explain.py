@@ -10,6 +10,7 @@ from ecluse.policy import (
     Visibility,
     explain,
     format_explanation,
+    policy_warnings,
 )
 from ecluse.vocabulary import CaseType, FieldClass, Role
 
@@ -54,3 +55,7 @@ def test_the_plain_table_has_one_line_per_field(engine: PolicyEngine) -> None:
     assert supply.split()[:3] == ["supply_points", "masked", "yes"]
     assert "reveal.vendor_meter_move_ean" in supply
     assert "(default deny)" in next(line for line in lines if line.startswith("birth_date"))
+
+
+def test_the_defaults_raise_no_warnings(engine: PolicyEngine) -> None:
+    assert policy_warnings(engine) == []

@@ -25,6 +25,7 @@ from ecluse.policy import (
     explain,
     policy_dir,
     policy_matrix,
+    policy_warnings,
 )
 from ecluse.vocabulary import CaseStatus, CaseType, FieldClass, Role
 
@@ -83,6 +84,8 @@ def check(
         count = "-" if file.name.endswith(".toml") else str(per_file.get(file.name, 0))
         table.add_row(file.name, file.origin, count, file.sha256[:16])
     console.print(table)
+    for warning in policy_warnings(_engine(directory)):
+        err_console.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
     console.print(f"OK: {len(bundle.locations)} policies; policy set {bundle.digest}")
 
 

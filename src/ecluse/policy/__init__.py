@@ -17,6 +17,7 @@ from ecluse.policy._explain import (
     explain,
     format_explanation,
     policy_matrix,
+    policy_warnings,
 )
 from ecluse.policy._model import (
     CaseContext,
@@ -64,5 +65,6 @@ __all__ = [
     "format_explanation",
     "policy_dir",
     "policy_matrix",
+    "policy_warnings",
     "shown_values",
 ]

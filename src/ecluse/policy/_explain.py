@@ -22,6 +22,7 @@ __all__ = [
     "explain",
     "format_explanation",
     "policy_matrix",
+    "policy_warnings",
 ]
 
 
@@ -168,3 +169,20 @@ def policy_matrix(
             view = engine.case_view(principal, case)
             rows.append((role, case_type, {fc: access_code(view[fc]) for fc in FieldClass}))
     return rows
+
+
+def policy_warnings(engine: PolicyEngine) -> list[str]:
+    """Consistency warnings a DPO should see (the set still loads): a role the policies let
+    reveal fields while its daily reveal quota is 0, so every reveal would be refused."""
+    warnings = []
+    revealers: dict[Role, set[str]] = {}
+    for role, case_type, cells in policy_matrix(engine):
+        if any("r" in code for code in cells.values()):
+            revealers.setdefault(role, set()).add(case_type.value)
+    for role, case_types in revealers.items():
+        if engine.reveal_quota(role) == 0:
+            warnings.append(
+                f"{role.value} may reveal fields ({', '.join(sorted(case_types))}) but its "
+                f"[reveal_per_day] quota in quotas.toml is 0"
+            )
+    return warnings
