@@ -65,13 +65,14 @@ def create_app(
     *,
     secure_cookie: bool | None = None,
     accounts: AccountPolicy | None = None,
+    console: bool = True,
     bench: bool = False,
 ) -> FastAPI:
-    """The Ecluse JSON API for one installation.
+    """The Ecluse JSON API for one installation, with the web console mounted at ``/``.
 
     ``secure_cookie`` overrides ``[api] secure_cookie``; ``accounts`` the installation's
-    ``[accounts]`` policy; ``bench`` mounts the benchmark's unprotected baseline route
-    (never in production).
+    ``[accounts]`` policy; ``console=False`` leaves the console out; ``bench`` mounts the
+    benchmark's unprotected baseline route (never in production).
     """
     settings = ApiSettings(inst.settings.section("api"), str(inst.settings.config_path))
     state = ApiState(
