@@ -11,7 +11,12 @@ from ecluse.redact._checks import phone_e164
 from ecluse.redact._known import known_matcher
 from ecluse.redact._lang import LANGUAGES, guess_language
 from ecluse.redact._names import NameDetector
-from ecluse.redact._structured import Detector, structured_detectors
+from ecluse.redact._structured import (
+    Detector,
+    PatternDetector,
+    digit_runs,
+    structured_detectors,
+)
 from ecluse.redact._text import fold, fold_aligned
 from ecluse.redact._types import EntityType, KnownValues, RedactConfig, Span
 
@@ -119,7 +124,16 @@ class Redactor:
         langs = [self.language(t, lang) for t in texts]
         found: list[list[Span]] = []
         for i, (text, language) in enumerate(zip(texts, langs, strict=True)):
-            spans = [s for d in self.detectors for s in d.find(text, language)]
+            runs = digit_runs(text)  # shared by every identifier detector
+            spans = [
+                s
+                for d in self.detectors
+                for s in (
+                    d.find_in(text, runs)
+                    if isinstance(d, PatternDetector)
+                    else d.find(text, language)
+                )
+            ]
             k = known[i] if known is not None and i < len(known) else None
             if k is not None:
                 spans.extend(known_matcher(k).find(text))

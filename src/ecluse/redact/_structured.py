@@ -23,7 +23,7 @@ from ecluse.redact._checks import (
 )
 from ecluse.redact._types import EntityType, RedactConfig, Span
 
-__all__ = ["Detector", "PatternDetector", "structured_detectors"]
+__all__ = ["Detector", "PatternDetector", "digit_runs", "structured_detectors"]
 
 _SEP_GROUP = re.compile(r"[\s./()-]+")
 _LOOKS_LIKE_DATE = re.compile(r"\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*(?:\d{4}|\d{2})")
@@ -56,11 +56,42 @@ class PatternDetector:
     context_free: re.Pattern[str] | None = None
     shrink: bool = False
     prefilter: re.Pattern[str] | None = None  # cheap test: no hit, no need to scan
+    #: Identifiers with this many digits in one run are only looked for around such runs
+    #: (``reach`` characters before them); 0: scan the whole text.
+    min_digits: int = 0
+    reach: int = 6
+    #: Cheaper than a case-insensitive prefilter: one of these must occur in the lower-cased
+    #: text.
+    keywords: tuple[str, ...] = ()
 
     def find(self, text: str, lang: str) -> Iterator[Span]:
+        yield from self.find_in(text, digit_runs(text) if self.min_digits else [])
+
+    def find_in(self, text: str, runs: list[tuple[int, int, int]]) -> Iterator[Span]:
+        """Spans in ``text``; ``runs`` are its digit runs (see :func:`digit_runs`)."""
+        if self.keywords:
+            low = text.lower()
+            if not any(k in low for k in self.keywords):
+                return
         if self.prefilter is not None and self.prefilter.search(text) is None:
             return
-        for m in self.pattern.finditer(text):
+        if not self.min_digits:
+            yield from self._scan(text, 0, len(text))
+            return
+        windows: list[list[int]] = []
+        for start, end, n in runs:
+            if n < self.min_digits:
+                continue
+            ws, we = max(0, start - self.reach), min(len(text), end + 4)
+            if windows and ws <= windows[-1][1]:
+                windows[-1][1] = max(windows[-1][1], we)
+            else:
+                windows.append([ws, we])
+        for ws, we in windows:
+            yield from self._scan(text, ws, we)
+
+    def _scan(self, text: str, ws: int, we: int) -> Iterator[Span]:
+        for m in self.pattern.finditer(text, ws, we):
             has_v = "v" in self.pattern.groupindex
             start, cand_end = m.span("v") if has_v else m.span()
             end = self._valid_end(text, start, cand_end)
@@ -86,6 +117,15 @@ class PatternDetector:
             if self.validate(text[start:cut]):
                 return cut
         return None
+
+
+_RUN = re.compile(r"\d(?:[\d .\/()-]*\d)?")
+
+
+def digit_runs(text: str) -> list[tuple[int, int, int]]:
+    """``(start, end, digits)`` of every run of digits and separators in ``text``: computed
+    once per text, it tells each identifier where it may be (an EAN needs 18 digits)."""
+    return [(m.start(), m.end(), sum(map(str.isdigit, m.group()))) for m in _RUN.finditer(text)]
 
 
 def _phone(candidate: str) -> bool:
@@ -119,6 +159,11 @@ _BIRTH_CUES = (
     r"n[ée]e?\b|naissance|geboren|geboorte|geb\.|born|birth|\bdob\b|d\.o\.b|verjaardag|"
     r"anniversaire|date of birth"
 )
+# the words of _BIRTH_CUES as plain lower-case substrings (a quick test before the regex)
+_BIRTH_KEYWORDS = (
+    "né", "ne le", "nee le", "naissance", "geboren", "geboorte", "geb.", "born", "birth",
+    "dob", "d.o.b", "verjaardag", "anniversaire",
+)  # fmt: skip
 _NUMBER_CUE = r"\s*(?:n°|nr\.?|no\.?|num(?:éro|ero)?)?\s*[:#]?\s*"
 
 
@@ -160,6 +205,8 @@ def structured_detectors(config: RedactConfig) -> Sequence[PatternDetector]:
             is_payment_ref,
             0.99,
             prefilter=re.compile(r"\d/\d|\d\s?/\s?\d"),
+            min_digits=12,
+            reach=8,
         ),
         PatternDetector(
             e.IBAN,
@@ -171,15 +218,23 @@ def structured_detectors(config: RedactConfig) -> Sequence[PatternDetector]:
             is_iban,
             0.99,
             shrink=True,
+            min_digits=8,
+            reach=14,
         ),
         PatternDetector(
-            e.EAN, re.compile(r"(?<![\d.])54(?:[ .]?\d){16}(?![\d])"), is_ean, 0.99, shrink=True
+            e.EAN,
+            re.compile(r"(?<![\d.])54(?:[ .]?\d){16}(?![\d])"),
+            is_ean,
+            0.99,
+            shrink=True,
+            min_digits=18,
         ),
         PatternDetector(
             e.NATIONAL_NUMBER,
             re.compile(r"(?<![\d.])\d{2}[. ]?\d{2}[. ]?\d{2}[ .-]?\d{3}[ .-]?\d{2}(?![\d])"),
             is_national_number,
             0.97,
+            min_digits=11,
         ),
         PatternDetector(
             e.VAT,
@@ -190,6 +245,8 @@ def structured_detectors(config: RedactConfig) -> Sequence[PatternDetector]:
                 r"tva|btw|vat|ondernem|entreprise|enterprise|\bbce\b|\bkbo\b|company", _I
             ),
             context_free=re.compile(r"BE.*|\d{4}\.\d{3}\.\d{3}", _I),
+            min_digits=9,
+            reach=8,
         ),
         PatternDetector(
             e.CARD,
@@ -197,6 +254,7 @@ def structured_detectors(config: RedactConfig) -> Sequence[PatternDetector]:
             is_card,
             0.95,
             shrink=True,
+            min_digits=13,
         ),
         PatternDetector(
             e.PHONE,
@@ -207,6 +265,8 @@ def structured_detectors(config: RedactConfig) -> Sequence[PatternDetector]:
             _phone,
             0.9,
             shrink=True,
+            min_digits=8,
+            reach=8,
         ),
         PatternDetector(
             e.IP,
@@ -224,10 +284,22 @@ def structured_detectors(config: RedactConfig) -> Sequence[PatternDetector]:
             _birth_date,
             0.85,
             context=re.compile(_BIRTH_CUES, _I),
-            prefilter=re.compile(_BIRTH_CUES, _I),
+            keywords=_BIRTH_KEYWORDS,
         ),
-        PatternDetector(e.CUSTOMER_NUMBER, _keyword_pattern(_CUSTOMER_KEYWORDS), _has_digits, 0.8),
-        PatternDetector(e.CONTRACT_NUMBER, _keyword_pattern(_CONTRACT_KEYWORDS), _has_digits, 0.8),
+        PatternDetector(
+            e.CUSTOMER_NUMBER,
+            _keyword_pattern(_CUSTOMER_KEYWORDS),
+            _has_digits,
+            0.8,
+            keywords=("client", "klant", "customer", "account"),
+        ),
+        PatternDetector(
+            e.CONTRACT_NUMBER,
+            _keyword_pattern(_CONTRACT_KEYWORDS),
+            _has_digits,
+            0.8,
+            keywords=("contrat", "contract"),
+        ),
     ]
     for pattern in config.customer_number_patterns:
         table.append(PatternDetector(e.CUSTOMER_NUMBER, re.compile(pattern), bool, 0.9))
