@@ -183,7 +183,9 @@ def _statement(text: str, start: int, end: int) -> _Statement:
     for index, raw in enumerate(lines):
         stripped = raw.strip()
         if stripped.startswith("//"):
-            comment.append(stripped[2:].strip())
+            # a comment after the previous policy's ";" on its line belongs to that policy
+            if index > 0 or start == 0:
+                comment.append(stripped[2:].strip())
         elif stripped:
             first = index
             break
