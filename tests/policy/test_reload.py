@@ -270,3 +270,14 @@ def test_views_stay_consistent_while_policies_change_under_load(tmp_path: Path) 
         assert after.old_digest == before.new_digest != after.new_digest
     engine.reload()
     assert visible(engine, AGENT, INVOICE) == override_view
+
+
+def test_files_from_windows_editors_load(tmp_path: Path) -> None:
+    """A byte-order mark and CRLF line ends, as a DPO's editor may write them."""
+    (tmp_path / "bom.cedar").write_bytes(
+        b'\xef\xbb\xbf// Nothing.\r\n@id("bom.never")\r\n'
+        b"forbid (principal, action, resource) when { false };\r\n"
+    )
+    bundle = check_policies(tmp_path)
+    assert bundle.locations["bom.never"] == "bom.cedar:2"
+    assert bundle.descriptions["bom.never"] == "Nothing."

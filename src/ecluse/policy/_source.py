@@ -128,7 +128,7 @@ def read_files(override_dir: Path | None, defaults_dir: Path = DEFAULTS_DIR) -> 
     for path in policy_files(override_dir, defaults_dir):
         origin = "default" if path.parent == defaults_dir else "override"
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")  # editors on Windows add a BOM
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(PolicyProblem(str(path), None, f"cannot read: {exc}"))
             continue
