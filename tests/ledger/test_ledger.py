@@ -206,3 +206,23 @@ def test_verify_fast_path_agrees_with_the_canonical_form(led: Ledger) -> None:
     rep = led.verify()
     assert rep.ok, rep.problems
     assert rep.rechecked == 0
+
+
+def test_tables_made_without_the_migration_start_an_empty_log(engine: Engine) -> None:
+    """GIVEN the head row is absent (tables from metadata.create_all) WHEN appending THEN a log
+    starts at 0; but a log that has entries is never silently restarted."""
+    import sqlalchemy as sa
+
+    from ecluse.errors import EcluseError
+
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM ledger_head"))
+    led = Ledger(engine, KEY)
+    assert led.size() == 0 and led.verify().ok
+    assert led.append(view(0)) == 0
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM ledger_head"))
+    assert not led.verify().ok  # entry 0 stored beyond an empty head
+    with pytest.raises(EcluseError, match="head row is missing"):
+        led.append(view(1))
+    led.close()

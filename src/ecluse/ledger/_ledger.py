@@ -23,7 +23,7 @@ from ecluse.ledger._commit import GroupCommitter, Request
 from ecluse.ledger._entries import Entry, NewEntry, format_time, leaf_bytes, prepare
 from ecluse.ledger._merkle import CompactRange
 from ecluse.ledger._proofs import ConsistencyProof, InclusionProof
-from ecluse.ledger._tables import checkpoints, head
+from ecluse.ledger._tables import checkpoints, entries, head
 from ecluse.ledger._verify import VerifyReport, verify_ledger
 
 __all__ = ["Ledger", "ledger_for"]
@@ -103,7 +103,7 @@ class Ledger:
     def _write(self, batch: list[Request]) -> None:
         now = utcnow()
         with self.engine.begin() as conn:
-            row = conn.execute(sa.select(head).where(head.c.id == 1).with_for_update()).one()
+            row = _lock_head(conn)
             size: int = row.tree_size
             edge = _edge(row)
             rows = []
@@ -161,7 +161,7 @@ class Ledger:
     def checkpoint(self) -> SignedCheckpoint:
         """Sign the current tree now (or return the checkpoint that already covers it)."""
         with self.engine.begin() as conn:
-            row = conn.execute(sa.select(head).where(head.c.id == 1).with_for_update()).one()
+            row = _lock_head(conn)
             existing = _read.checkpoint_at(conn, row.tree_size)
             if existing is not None:
                 return existing
@@ -213,12 +213,12 @@ class Ledger:
     # -- reading -------------------------------------------------------------------------
     def size(self) -> int:
         with self.engine.connect() as conn:
-            return int(conn.execute(sa.select(head.c.tree_size).where(head.c.id == 1)).scalar_one())
+            return int(_head_row(conn).tree_size)
 
     def root(self) -> bytes:
         """The root hash of the whole tree as it stands."""
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(head).where(head.c.id == 1)).one()
+            row = _head_row(conn)
         return _edge(row).root()
 
     def entry(self, index: int) -> Entry:
@@ -290,16 +290,51 @@ class Ledger:
 
     @staticmethod
     def _size_or_head(conn: Connection, size: int | None) -> int:
-        current = int(conn.execute(sa.select(head.c.tree_size).where(head.c.id == 1)).scalar_one())
+        current = int(_head_row(conn).tree_size)
         if size is None:
             return current
         if not 0 <= size <= current:
             raise InputError(f"tree size {size} is outside 0..{current}", field="tree_size")
         return size
 
-    def verify(self, progress: _read.Progress | None = None) -> VerifyReport:
-        """Recompute every leaf and the tree; check every checkpoint. See :class:`VerifyReport`."""
-        return verify_ledger(self.engine, self.public_key, progress)
+    def verify(
+        self, progress: _read.Progress | None = None, *, workers: int | None = None
+    ) -> VerifyReport:
+        """Recompute every leaf and the tree; check every checkpoint. See :class:`VerifyReport`.
+
+        ``workers`` > 1 scans aligned chunks in that many processes (for very large logs).
+        """
+        return verify_ledger(self.engine, self.public_key, progress, workers=workers)
+
+
+_EMPTY_HEAD = {"id": 1, "tree_size": 0, "frontier": b"", "checkpoint_size": 0}
+
+
+class _EmptyHead:
+    """What reads see before the first append on tables made without the migration."""
+
+    tree_size = 0
+    frontier = b""
+    checkpoint_size = 0
+    checkpoint_time = None
+
+
+def _head_row(conn: Connection) -> Any:
+    row = conn.execute(sa.select(head).where(head.c.id == 1)).first()
+    return row if row is not None else _EmptyHead()
+
+
+def _lock_head(conn: Connection) -> Any:
+    """The head row, locked until the transaction ends (serialises index allocation)."""
+    row = conn.execute(sa.select(head).where(head.c.id == 1).with_for_update()).first()
+    if row is None:
+        # Tables made without the migration (metadata.create_all): start an empty log, but
+        # never silently restart one that has entries.
+        if conn.execute(sa.select(sa.func.count()).select_from(entries)).scalar_one():
+            raise EcluseError("the ledger head row is missing: run 'ecluse ledger verify'")
+        conn.execute(head.insert().values(**_EMPTY_HEAD, checkpoint_time=None))
+        row = conn.execute(sa.select(head).where(head.c.id == 1).with_for_update()).one()
+    return row
 
 
 def _edge(head_row: Any) -> CompactRange:
