@@ -101,6 +101,8 @@ def test_login_is_rate_limited_per_source(world: World) -> None:
     limited = c.post("auth/login", {"email": "x@y.example", "password": "p"})
     assert limited.status_code == 429 and limited.json()["error"] == "rate_limited"
     assert "retry-after" in limited.headers
+    # the ten refused attempts are ledgered, the rate-limited one is not (a flood would fill it)
+    assert [e.actor for e in world.desk.ledger.entries(kind="login_failed")] == ["unknown"] * 10
     # another source is not affected
     assert world.client(client=("203.0.113.8", 5555)).login(AGENT).status_code == 200
 

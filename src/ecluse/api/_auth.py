@@ -118,6 +118,10 @@ def login(body: LoginIn, request: Request, response: Response, st: State) -> dic
             limiter=st.limiter,
         )
     except AuthError as exc:
+        if exc.reason is AuthFailure.RATE_LIMITED:
+            # Refused before any credential was looked at; ledgering each would let a
+            # flood from one address fill the ledger.
+            raise
         # Ledgered by handle only: the e-mail typed is never recorded.
         st.ledger.append(
             NewEntry(
