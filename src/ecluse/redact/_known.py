@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
-import phonenumbers
+from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 
 from ecluse.redact._checks import MONTH_NAMES, normalise, parse_date
 from ecluse.redact._text import fold, fold_aligned, within_one_edit, words
@@ -44,8 +44,15 @@ def _phone_forms(value: str) -> set[str]:
     e164 = normalise(EntityType.PHONE, value)
     if not e164.startswith("+"):
         return {e164} if len(e164) >= 6 else set()
-    num = phonenumbers.parse(e164, None)
-    cc, nsn = str(num.country_code), phonenumbers.national_significant_number(num)
+    # country codes are prefix-free: the first 1-3 digits that are one is the one
+    digits = e164[1:]
+    cc = next(
+        (digits[:n] for n in (1, 2, 3) if int(digits[:n]) in COUNTRY_CODE_TO_REGION_CODE),
+        digits[:2],
+    )
+    nsn = digits[len(cc) :]
+    if cc == "39":  # Italy keeps its leading 0 in the national significant number
+        return {nsn, f"+{cc}{nsn}", f"00{cc}{nsn}"}
     return {"0" + nsn, f"+{cc}{nsn}", f"00{cc}{nsn}", f"+{cc}0{nsn}", f"00{cc}0{nsn}"}
 
 
