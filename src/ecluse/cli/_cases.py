@@ -52,7 +52,10 @@ def list_cases(
     with installation() as inst:
         principal = principal_for(inst.engine, find_person(inst.engine, user).id)
         cases = desk_for(inst).queue(principal, include_closed=closed)
-    table = Table("case", "type", "status", "priority", "agent", "due")
+    table = Table()
+    table.add_column("case", no_wrap=True, min_width=15)
+    for column in ("type", "status", "priority", "agent", "due"):
+        table.add_column(column)
     for c in cases:
         table.add_row(
             c.id,

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ecluse.cli._app import app, console, err_console, installation
+from ecluse.errors import InputError
 from ecluse.policy import (
     ACCESS_LEGEND,
     OPERATOR,
@@ -112,8 +113,18 @@ def show(
 
 @policy_app.command("explain")
 def explain_command(
-    role: Annotated[Role, typer.Option(help="The person's role.", show_default=False)],
-    case_type: Annotated[CaseType, typer.Option(help="The case's type.", show_default=False)],
+    user: Annotated[
+        str | None, typer.Option(help="A real person (e-mail): with --case, explain their view.")
+    ] = None,
+    case_id: Annotated[
+        str | None, typer.Option("--case", help="A real case id (with --user).")
+    ] = None,
+    role: Annotated[
+        Role | None, typer.Option(help="The person's role.", show_default=False)
+    ] = None,
+    case_type: Annotated[
+        CaseType | None, typer.Option(help="The case's type.", show_default=False)
+    ] = None,
     vendor: Annotated[
         str, typer.Option(help="The person's vendor (\"operator\" for the operator's people).")
     ] = OPERATOR,
@@ -135,12 +146,35 @@ def explain_command(
     ] = False,
     directory: DirOption = None,
 ) -> None:
-    """Print, field by field, what such a person sees of such a case, and which policy decided."""
+    """Print, field by field, what a person sees of a case, and which policy decided.
+
+    Either a real person and case (``--user U --case C``), or a hypothetical one
+    (``--role R --case-type T`` and the other options).
+    """
+    if user or case_id:
+        if not (user and case_id):
+            raise InputError("--user and --case go together", field="case")
+        _explain_real(user, case_id, directory)
+        return
+    if role is None or case_type is None:
+        raise InputError("give --user and --case, or --role and --case-type", field="role")
     principal = Principal(role, vendor=vendor, site_country=site_country.upper(), team=team)
     case = CaseContext(
         case_type, status, assigned_to_principal=assigned, in_principal_team_queue=team_queue
     )
     print_explanation(_engine(directory), principal, case)
+
+
+def _explain_real(user: str, case_id: str, directory: Path | None) -> None:
+    from ecluse.cases import desk_for, policy_principal
+    from ecluse.org import find_person, principal_for
+
+    with installation() as inst:
+        person = principal_for(inst.engine, find_person(inst.engine, user).id)
+        desk = desk_for(inst)
+        case = desk.get(case_id)
+        context = desk.context(person, case)
+    print_explanation(_engine(directory), policy_principal(person), context)
 
 
 def _engine(directory: Path | None) -> PolicyEngine:
