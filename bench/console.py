@@ -22,17 +22,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import re
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Annotated
 
 import httpx
 import pyotp
-from fastapi import Depends
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment
 
@@ -40,11 +39,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine, percentile, write_section
 from ecluse.cases import desk_for
 from ecluse.demo import seed_demo
-from ecluse.installation import init_installation
-from ecluse.org import DemoLogin, find_person, principal_for
+from ecluse.installation import init_installation, open_installation
+from ecluse.org import DemoLogin, find_person, principal_for, seed_demo_organisation
 from ecluse.web import create_console_app
 from ecluse.web._session import Staff
-from ecluse.web._state import Page
 
 _BASELINE = Environment(autoescape=True).from_string(
     "<!doctype html><html lang='{{ lang }}'><body><main><h1>{{ c.id }}</h1>"
@@ -56,9 +54,7 @@ _BASELINE = Environment(autoescape=True).from_string(
 def _baseline_route(app: object) -> None:
     """The same case row behind the same session check, rendered without any protection."""
 
-    def plain_case(
-        case_id: str, page: Annotated[Page, Depends(Staff.__metadata__[0].dependency)]
-    ) -> HTMLResponse:
+    def plain_case(case_id: str, page: Staff) -> HTMLResponse:
         case = page.state.desk.get(case_id)
         return HTMLResponse(_BASELINE.render(c=case, lang=page.lang))
 
@@ -76,27 +72,41 @@ async def _sign_in(client: httpx.AsyncClient, login: DemoLogin) -> None:
     assert done.status_code == 303, done.text[:200]
 
 
+_CPU: dict[int, float] = {}
+
+
 async def _time(client: httpx.AsyncClient, paths: list[str], n: int) -> list[float]:
+    """Wall-clock milliseconds per request; the process's CPU milliseconds per request (all
+    threads: the handler runs in the thread pool) are kept in ``_CPU`` under the list's id."""
     for path in paths[:20]:  # warm-up: compiled templates, policy cache, connections
         (await client.get(path)).raise_for_status()
     times = []
+    cpu = time.process_time()
     for i in range(n):
         start = time.perf_counter()
         answer = await client.get(paths[i % len(paths)])
         times.append((time.perf_counter() - start) * 1000)
         answer.raise_for_status()
+    _CPU[id(times)] = (time.process_time() - cpu) * 1000 / n
     return times
 
 
 async def _run(args: argparse.Namespace) -> dict[str, list[float]]:
     with tempfile.TemporaryDirectory() as tmp:
-        inst = init_installation(Path(tmp) / "data")
-        t0 = time.perf_counter()
-        report = seed_demo(inst, customers=args.customers, cases=args.cases)
-        print(f"seeded {report.imported} in {time.perf_counter() - t0:.1f} s", flush=True)
+        data_dir = args.data_dir or Path(tmp) / "data"
+        if (data_dir / "ecluse.toml").exists():
+            # Seeded by an earlier run: the same seed gives the same logins back.
+            inst = open_installation(data_dir)
+            logins = seed_demo_organisation(inst.engine, random.Random(42)).logins
+        else:
+            inst = init_installation(data_dir)
+            t0 = time.perf_counter()
+            report = seed_demo(inst, customers=args.customers, cases=args.cases)
+            logins = report.logins
+            print(f"seeded {report.imported.imported} in {time.perf_counter() - t0:.1f} s")
         desk = desk_for(inst)
         best: tuple[int, DemoLogin, list[str]] | None = None
-        for login in report.logins:
+        for login in logins:
             if login.role.value != "agent":
                 continue
             me = principal_for(inst.engine, find_person(inst.engine, login.email).id)
@@ -107,10 +117,10 @@ async def _run(args: argparse.Namespace) -> dict[str, list[float]]:
         _, agent, case_ids = best
         lead = next(
             x
-            for x in report.logins
+            for x in logins
             if x.role.value == "team_lead" and x.organisation == agent.organisation
         )
-        dpo = next(x for x in report.logins if x.role.value == "dpo")
+        dpo = next(x for x in logins if x.role.value == "dpo")
         app = create_console_app(inst, secure_cookie=False)
         _baseline_route(app)
         transport = httpx.ASGITransport(app=app)
@@ -142,17 +152,24 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=80)
     parser.add_argument("-n", type=int, default=300, help="requests per page")
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    parser.add_argument(
+        "--data-dir", type=Path, help="keep the seeded installation here (reused if present)"
+    )
     args = parser.parse_args()
     where = machine()
     results = asyncio.run(_run(args))
-    rows = ["| page | requests | p50 ms | p99 ms | mean ms |", "|---|---:|---:|---:|---:|"]
+    rows = [
+        "| page | requests | p50 ms | p99 ms | mean ms | CPU ms/request |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for name, times in results.items():
         rows.append(
             f"| {name} | {len(times)} | {percentile(times, 0.5):.1f} | "
-            f"{percentile(times, 0.99):.1f} | {statistics.fmean(times):.1f} |"
+            f"{percentile(times, 0.99):.1f} | {statistics.fmean(times):.1f} | "
+            f"{_CPU[id(times)]:.1f} |"
         )
-    case = statistics.fmean(results["case page"])
-    base = statistics.fmean(results["baseline: same case row, no protection"])
+    case = _CPU[id(results["case page"])]
+    base = _CPU[id(results["baseline: same case row, no protection"])]
     ratio = case / base
     verdict = (
         "meets"
@@ -161,7 +178,7 @@ def main() -> None:
     )
     table = "\n".join(rows)
     print(table)
-    print(f"case page / baseline (mean): {ratio:.2f}x; target p99 <= 50 ms: {verdict}")
+    print(f"case page / baseline (CPU per request): {ratio:.2f}x; target p99 <= 50 ms: {verdict}")
     if args.write:
         write_section(
             "Console (bench/console.py)",
@@ -171,7 +188,8 @@ def main() -> None:
             "one after another.\n\n"
             f"{table}\n\n"
             f"Case page against the baseline (same session check and case row, rendered with no "
-            f"policy, decryption, masks, history or ledger): **{ratio:.2f}×** the mean cost. "
+            f"policy, decryption, masks, history or ledger): **{ratio:.2f}×** the CPU time "
+            "per request. "
             f"Target p99 ≤ 50 ms for the queue and the case page: **{verdict}**.\n\n"
             f"Machine: {where}. Other engineers were running work on the same machine.",
         )

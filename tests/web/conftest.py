@@ -28,7 +28,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from ecluse.demo import seed_demo
 from ecluse.installation import Installation, init_installation
 from ecluse.notify import SmtpChannel, SmtpConfig, deliver_pending
-from ecluse.org import DemoLogin
+from ecluse.org import DemoLogin, RateLimiter
 from ecluse.web import create_console_app
 
 _KEY_VARS = (
@@ -93,7 +93,11 @@ class Console:
         raise KeyError(role)
 
     def deliver(self) -> None:
-        deliver_pending(self.inst.engine, [self.mailbox.channel()], keyring=self.inst.keyring)
+        channel = self.mailbox.channel()
+        try:
+            deliver_pending(self.inst.engine, [channel], keyring=self.inst.keyring)
+        finally:
+            channel.close()
 
 
 @pytest.fixture(scope="session")
@@ -111,7 +115,8 @@ def console(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Itera
     data_dir: Path = tmp_path_factory.mktemp("console") / "data"
     inst = init_installation(data_dir)
     report = seed_demo(inst, customers=300, cases=30)
-    app = create_console_app(inst, secure_cookie=False)
+    # Every test signs in from 127.0.0.1: a limit above what the whole run needs.
+    app = create_console_app(inst, secure_cookie=False, limiter=RateLimiter(1000))
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)

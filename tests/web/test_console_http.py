@@ -6,6 +6,7 @@ import re
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from tests.web.conftest import Console, csrf_of, signed_in
 
 from ecluse.cases import desk_for
@@ -177,3 +178,30 @@ def test_agent_hands_back_and_takes_from_team_queue(console: Console) -> None:
         took = agent.post(f"/cases/{case.id}/take", data={"csrf": csrf_of(page.text)})
         assert took.status_code == 303
     assert desk.get(case.id).assignee_id == me.person_id
+
+
+def test_dpo_sees_a_tampered_ledger(console: Console) -> None:
+    """GIVEN a ledger row changed behind Ecluse's back WHEN the DPO opens the ledger page
+    THEN it says the ledger is damaged and names the first bad entry."""
+    dpo = console.login("dpo")
+    with console.inst.engine.begin() as conn:
+        idx, details = conn.execute(
+            sa.text("SELECT idx, details FROM ledger_entries WHERE kind = 'view' ORDER BY idx")
+        ).first()  # type: ignore[misc]
+        conn.execute(
+            sa.text("UPDATE ledger_entries SET details = :d WHERE idx = :i"),
+            {"d": details.replace('"masked"', '"clear"', 1), "i": idx},
+        )
+    try:
+        with signed_in(console, dpo) as client:
+            page = client.get("/dpo")
+        assert page.status_code == 200
+        status = re.search(r'id="verify-status">(.*?)</p>', page.text, re.S)
+        assert status and f"#{idx}" in status.group(1)
+        assert 'class="error"' in page.text
+    finally:
+        with console.inst.engine.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE ledger_entries SET details = :d WHERE idx = :i"),
+                {"d": details, "i": idx},
+            )

@@ -109,7 +109,10 @@ def create_app(
         v1.include_router(_bench.router)
     app.include_router(v1)
     app.mount(
-        "/", create_console_app(inst, secure_cookie=state.secure_cookie, accounts=state.accounts)
+        "/",
+        create_console_app(
+            inst, secure_cookie=state.secure_cookie, accounts=state.accounts, limiter=state.limiter
+        ),
     )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body)
     return app

@@ -20,7 +20,7 @@ from ecluse.web import _agent, _dpo, _lead, _portal, _signin
 from ecluse.web._i18n import pick_language
 from ecluse.web._security import LANG_COOKIE, CookieSettings, SecurityHeaders
 from ecluse.web._session import BadCsrf, SignInFirst
-from ecluse.web._state import ConsoleState, Page, console_state
+from ecluse.web._state import ConsoleState, Page
 
 __all__ = ["create_console_app", "create_console_router", "secure_cookie_setting"]
 
@@ -39,6 +39,11 @@ def secure_cookie_setting(inst: Installation) -> bool:
     return bool(value)
 
 
+def _login_limit(inst: Installation) -> int:
+    value = inst.settings.section("api").get("login_attempts_per_minute", 10)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 10
+
+
 def create_console_router() -> APIRouter:
     """Every console route; the state comes from ``app.state.console``."""
     router = APIRouter()
@@ -52,18 +57,20 @@ def create_console_app(
     *,
     secure_cookie: bool | None = None,
     accounts: AccountPolicy | None = None,
+    limiter: RateLimiter | None = None,
 ) -> FastAPI:
     """The console as an ASGI app, to serve alone or mount at ``/`` beside the JSON API.
 
     ``secure_cookie`` overrides ``[api] secure_cookie``; ``accounts`` the ``[accounts]``
-    policy (the API passes its own, so both adapters apply the same one).
+    policy and ``limiter`` the per-source sign-in limit (``[api] login_attempts_per_minute``);
+    the API passes its own, so both adapters apply the same ones.
     """
     state = ConsoleState(
         inst=inst,
         desk=desk_for(inst),
         ledger=ledger_for(inst),
         accounts=accounts or AccountPolicy.from_settings(inst.settings),
-        limiter=RateLimiter(10),
+        limiter=limiter or RateLimiter(_login_limit(inst)),
         cookies=CookieSettings(
             secure_cookie if secure_cookie is not None else secure_cookie_setting(inst)
         ),
@@ -78,7 +85,7 @@ def create_console_app(
 
 
 def _error_page(request: Request, status: int, message: str) -> HTMLResponse:
-    st = console_state(request)
+    st: ConsoleState = request.app.state.console
     lang = pick_language(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
     page = Page(st, lang, "", request.url.path)
     return page.render("error.html", status=status, message=message)

@@ -150,6 +150,11 @@ _WORDS: dict[str, tuple[str, str, str]] = {
         "E-mail, mot de passe ou code erroné.",
         "Verkeerd e-mailadres, wachtwoord of code.",
     ),
+    "rate_limited": (
+        "Too many attempts; wait a minute.",
+        "Trop de tentatives ; patientez une minute.",
+        "Te veel pogingen; wacht een minuut.",
+    ),
     "csrf": (
         "The form expired; please try again.",
         "Le formulaire a expiré ; réessayez.",

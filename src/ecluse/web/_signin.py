@@ -90,7 +90,7 @@ def login(
                 details={"reason": exc.reason.value, "via": "console"},
             )
         )
-        key = "bad_login" if exc.reason is not AuthFailure.RATE_LIMITED else "error"
+        key = "rate_limited" if exc.reason is AuthFailure.RATE_LIMITED else "bad_login"
         return with_pre_cookie(page, "login.html", error=page.t(key), status=401)
     person = get_person(st.inst.engine, session.person_id)
     st.ledger.append(

@@ -56,7 +56,8 @@ class ConsoleState:
         return self.inst.keyring.session_key
 
 
-def console_state(request: Request) -> ConsoleState:
+async def console_state(request: Request) -> ConsoleState:
+    # async: no I/O here, so FastAPI runs it on the event loop instead of a pool thread.
     state: ConsoleState = request.app.state.console
     return state
 
