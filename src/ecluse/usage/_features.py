@@ -2,9 +2,11 @@
 
 Inputs are three relations the engine registers: ``records`` (the stored call records plus
 ``start_s``, epoch seconds), ``ranges`` (the number-range table with ``plen``, the prefix length)
-and ``range_lens`` (the distinct prefix lengths). The SQL sticks to the dialect both engines
-share (``date_trunc``, ``max_by``/``min_by``, ``stddev_samp``, named windows, ``CASE``), so the
-features are defined once. Output: one row per line and window.
+and ``range_lens`` (the distinct prefix lengths). The records are read in one wide aggregation
+per line, window and other party, one narrow one for cells and handsets, and one window
+function over outgoing calls; everything else works on those aggregates. The SQL sticks to
+the dialect both engines share (``date_trunc``, ``max_by``/``min_by``, ``stddev_samp``,
+named windows, ``CASE``), so the features are defined once. Output: one row per line and window.
 
 Concentration is measured as the share of the top number (``top1_share``) and the Herfindahl
 index of outgoing traffic over the other parties (``hhi``: 1 = a single correspondent, 1/n =
@@ -18,96 +20,15 @@ from typing import Final
 
 from ecluse.usage._config import UsageConfig
 
-__all__ = ["WINDOWS", "features_sql", "party_class_sql"]
+__all__ = ["WINDOWS", "features_sql"]
 
 WINDOWS: Final = ("hour", "day", "week", "month")
 
-#: Longest-prefix classification of every distinct other party: an equi-join on
-#: (prefix length, prefix) instead of a range join, which both engines plan well.
-_PARTY_CLASS = """
-SELECT m.other_party,
-       max_by(m.range_class, m.plen) AS range_class,
-       max_by(m.country, m.plen) AS country,
-       max_by(m.prefix, m.plen) AS prefix
-FROM (
-  SELECT p.other_party, r.range_class, r.country, r.prefix, r.plen
-  FROM (SELECT DISTINCT other_party FROM records WHERE other_party IS NOT NULL) p
-  CROSS JOIN range_lens l
-  JOIN ranges r ON r.plen = l.plen AND r.prefix = substr(p.other_party, 1, l.plen)
-) m
-GROUP BY m.other_party
-"""
-
 _FEATURES = Template("""
-WITH rec AS (
-  SELECT msisdn, plan, type, direction, other_party, duration_s, bytes, charge, cell_id, imei,
-         roaming_country, start_s,
-         date_trunc('$unit', start_time) AS w,
-         floor(((start_s + $off_s) % 86400) / 3600) AS lh,
-         (floor((start_s + $off_s) / 86400) + 3) % 7 AS wd
-  FROM records
-),
-pairs AS (
-  SELECT msisdn, w, other_party,
-    sum(CASE WHEN direction = 'out' THEN 1 ELSE 0 END) AS out_n,
-    sum(CASE WHEN direction = 'out' AND type = 'voice' THEN duration_s ELSE 0 END) AS out_s,
-    sum(CASE WHEN direction = 'out' AND type = 'sms' THEN 1 ELSE 0 END) AS sms_out_n,
-    sum(CASE WHEN direction = 'in' THEN 1 ELSE 0 END) AS in_n,
-    sum(CASE WHEN direction = 'in' AND type = 'voice' AND duration_s <= $one_ring
-        THEN 1 ELSE 0 END) AS ring_n,
-    min(CASE WHEN direction = 'in' AND type = 'voice' AND duration_s <= $one_ring
-        THEN start_s END) AS first_ring_s,
-    max(CASE WHEN direction = 'out' AND type = 'voice' THEN start_s END) AS last_call_out_s
-  FROM rec
-  WHERE type <> 'data' AND other_party IS NOT NULL
-  GROUP BY msisdn, w, other_party
-),
-pairs_c AS (
-  SELECT p.*,
-    coalesce(c.range_class, 'short_code') AS cls,
-    coalesce(c.country, '') AS country,
-    c.prefix,
-    CASE WHEN c.range_class = 'high_risk'
-              OR (c.range_class = 'premium' AND c.country <> '$home') THEN 1 ELSE 0 END AS risky
-  FROM pairs p LEFT JOIN party_class c ON c.other_party = p.other_party
-),
-party_agg AS (
-  SELECT msisdn, w,
-    sum(CASE WHEN out_n > 0 THEN 1 ELSE 0 END) AS distinct_out,
-    sum(CASE WHEN in_n > 0 THEN 1 ELSE 0 END) AS distinct_in,
-    sum(CASE WHEN sms_out_n > 0 THEN 1 ELSE 0 END) AS distinct_sms_out,
-    max(out_n) AS top1_n,
-    sum(out_n * out_n) AS sq_n,
-    sum(CASE WHEN cls = 'national' THEN out_n ELSE 0 END) AS national_out_n,
-    sum(CASE WHEN cls <> 'short_code' AND country <> '$home' THEN out_n ELSE 0 END)
-      AS intl_out_n,
-    sum(CASE WHEN cls = 'premium' THEN out_n ELSE 0 END) AS premium_out_n,
-    sum(CASE WHEN cls = 'high_risk' THEN out_n ELSE 0 END) AS high_risk_out_n,
-    sum(risky * out_n) AS risk_out_n,
-    sum(risky * out_s) AS risk_out_s,
-    sum(risky * ring_n) AS risk_ring_n,
-    sum(CASE WHEN risky = 1 AND ring_n > 0 AND last_call_out_s > first_ring_s
-        THEN 1 ELSE 0 END) AS risk_callback_n,
-    max_by(CASE WHEN risky = 1 THEN prefix END,
-           CASE WHEN risky = 1 THEN out_s * 1000 + out_n * 10 + ring_n END) AS risk_prefix,
-    count(DISTINCT CASE WHEN out_n > 0 AND cls <> 'short_code' AND country <> '$home'
-          THEN country END) AS out_countries
-  FROM pairs_c
-  GROUP BY msisdn, w
-),
-calls AS (
-  SELECT msisdn, w, start_s,
-    max(start_s + duration_s) OVER (PARTITION BY msisdn, w ORDER BY start_s
-        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end_s
-  FROM rec
-  WHERE type = 'voice' AND direction = 'out' AND duration_s > 0
-),
-overlap_agg AS (
-  SELECT msisdn, w, sum(CASE WHEN start_s < prev_end_s THEN 1 ELSE 0 END) AS overlap_n
-  FROM calls GROUP BY msisdn, w
-),
-line_agg AS (
-  SELECT msisdn, w,
+WITH pairs AS (
+  -- the one full pass over the records: everything that sums, per line, window and party
+  -- (data sessions form the party-less group)
+  SELECT msisdn, $w AS w, other_party,
     max(plan) AS plan,
     count(*) AS n_records,
     sum(CASE WHEN type = 'voice' AND direction = 'out' THEN 1 ELSE 0 END) AS voice_out_n,
@@ -122,19 +43,102 @@ line_agg AS (
     sum(charge) AS charge,
     sum(CASE WHEN type = 'voice' AND duration_s <= $short THEN 1 ELSE 0 END) AS short_n,
     sum(CASE WHEN type <> 'data' AND $night THEN 1 ELSE 0 END) AS night_n,
-    sum(CASE WHEN type <> 'data' AND lh >= 7 AND lh < 21 THEN 1 ELSE 0 END) AS daytime_n,
-    sum(CASE WHEN type <> 'data' AND wd < 5 AND lh >= 8 AND lh < 18 THEN 1 ELSE 0 END)
+    sum(CASE WHEN type <> 'data' AND $lh >= 7 AND $lh < 21 THEN 1 ELSE 0 END) AS daytime_n,
+    sum(CASE WHEN type <> 'data' AND $wd < 5 AND $lh >= 8 AND $lh < 18 THEN 1 ELSE 0 END)
       AS business_n,
+    sum(CASE WHEN direction = 'in' AND type = 'voice' AND duration_s <= $one_ring
+        THEN 1 ELSE 0 END) AS ring_n,
+    min(CASE WHEN direction = 'in' AND type = 'voice' AND duration_s <= $one_ring
+        THEN start_s END) AS first_ring_s,
+    max(CASE WHEN direction = 'out' AND type = 'voice' THEN start_s END) AS last_call_out_s,
+    max(start_s) AS last_event_s
+  FROM records
+  GROUP BY msisdn, $w, other_party
+),
+party_class AS (
+  -- longest-prefix classification of each distinct party: an equi-join on (length, prefix)
+  -- instead of a range join, which both engines plan well
+  SELECT m.other_party,
+         max_by(m.range_class, m.plen) AS range_class,
+         max_by(m.country, m.plen) AS country,
+         max_by(m.prefix, m.plen) AS prefix
+  FROM (
+    SELECT p.other_party, r.range_class, r.country, r.prefix, r.plen
+    FROM (SELECT DISTINCT other_party FROM pairs WHERE other_party IS NOT NULL) p
+    CROSS JOIN range_lens l
+    JOIN ranges r ON r.plen = l.plen AND r.prefix = substr(p.other_party, 1, l.plen)
+  ) m
+  GROUP BY m.other_party
+),
+pairs_c AS (
+  SELECT p.*,
+    p.voice_out_n + p.sms_out_n AS out_n,
+    p.voice_in_n + p.sms_in_n AS in_n,
+    coalesce(c.range_class, 'short_code') AS cls,
+    coalesce(c.country, '') AS country,
+    c.prefix,
+    CASE WHEN c.range_class = 'high_risk'
+              OR (c.range_class = 'premium' AND c.country <> '$home') THEN 1 ELSE 0 END AS risky
+  FROM pairs p LEFT JOIN party_class c ON c.other_party = p.other_party
+),
+line_agg AS (
+  SELECT msisdn, w,
+    max(plan) AS plan,
+    sum(charge) AS charge,
+    $line_sums
+    max(last_event_s) AS last_event_s,
+    sum(CASE WHEN out_n > 0 AND other_party IS NOT NULL THEN 1 ELSE 0 END) AS distinct_out,
+    sum(CASE WHEN in_n > 0 AND other_party IS NOT NULL THEN 1 ELSE 0 END) AS distinct_in,
+    sum(CASE WHEN sms_out_n > 0 AND other_party IS NOT NULL THEN 1 ELSE 0 END)
+      AS distinct_sms_out,
+    max(CASE WHEN other_party IS NOT NULL THEN out_n ELSE 0 END) AS top1_n,
+    sum(CASE WHEN other_party IS NOT NULL THEN out_n * out_n ELSE 0 END) AS sq_n,
+    sum(CASE WHEN cls = 'national' THEN out_n ELSE 0 END) AS national_out_n,
+    sum(CASE WHEN cls <> 'short_code' AND country <> '$home' THEN out_n ELSE 0 END)
+      AS intl_out_n,
+    sum(CASE WHEN cls = 'premium' THEN out_n ELSE 0 END) AS premium_out_n,
+    sum(CASE WHEN cls = 'high_risk' THEN out_n ELSE 0 END) AS high_risk_out_n,
+    sum(risky * out_n) AS risk_out_n,
+    sum(risky * voice_out_s) AS risk_out_s,
+    sum(risky * ring_n) AS risk_ring_n,
+    sum(CASE WHEN risky = 1 AND ring_n > 0 AND last_call_out_s > first_ring_s
+        THEN 1 ELSE 0 END) AS risk_callback_n,
+    max_by(CASE WHEN risky = 1 THEN prefix END,
+           CASE WHEN risky = 1 THEN voice_out_s * 1000 + out_n * 10 + ring_n END)
+      AS risk_prefix,
+    count(DISTINCT CASE WHEN out_n > 0 AND cls <> 'short_code' AND country <> '$home'
+          THEN country END) AS out_countries
+  FROM pairs_c
+  GROUP BY msisdn, w
+),
+devices AS (
+  -- cells, handsets and roaming: a narrow pass, distinct counts on its small result
+  SELECT msisdn, w,
     count(DISTINCT cell_id) AS cells,
     count(DISTINCT imei) AS imeis,
-    min_by(imei, CASE WHEN imei IS NOT NULL THEN start_s END) AS imei_first,
-    max_by(imei, CASE WHEN imei IS NOT NULL THEN start_s END) AS imei_last,
+    min_by(imei, CASE WHEN imei IS NOT NULL THEN first_s END) AS imei_first,
+    max_by(imei, CASE WHEN imei IS NOT NULL THEN last_s END) AS imei_last,
     count(DISTINCT roaming_country) AS roaming_countries,
-    max_by(roaming_country, CASE WHEN roaming_country IS NOT NULL THEN start_s END)
-      AS roaming_country,
-    max(start_s) AS last_event_s
-  FROM rec
+    max_by(roaming_country, CASE WHEN roaming_country IS NOT NULL THEN last_s END)
+      AS roaming_country
+  FROM (
+    SELECT msisdn, $w AS w, cell_id, imei, roaming_country,
+      min(start_s) AS first_s, max(start_s) AS last_s
+    FROM records
+    GROUP BY msisdn, $w, cell_id, imei, roaming_country
+  ) d
   GROUP BY msisdn, w
+),
+calls AS (
+  SELECT msisdn, $w AS w, start_s,
+    max(start_s + duration_s) OVER (PARTITION BY msisdn, $w ORDER BY start_s
+        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end_s
+  FROM records
+  WHERE type = 'voice' AND direction = 'out' AND duration_s > 0
+),
+overlap_agg AS (
+  SELECT msisdn, w, sum(CASE WHEN start_s < prev_end_s THEN 1 ELSE 0 END) AS overlap_n
+  FROM calls GROUP BY msisdn, w
 ),
 base AS (
   SELECT l.msisdn, l.w AS window_start, l.plan,
@@ -142,14 +146,16 @@ base AS (
     CAST(l.charge AS DOUBLE) AS charge,
     CAST(l.voice_out_n + l.sms_out_n AS BIGINT) AS out_n,
     CAST(l.voice_in_n + l.sms_in_n AS BIGINT) AS in_n,
-    $party_cols
-    p.risk_prefix,
+    l.risk_prefix,
     CAST(coalesce(o.overlap_n, 0) AS BIGINT) AS overlap_n,
-    l.imei_first, l.imei_last,
-    l.roaming_country,
+    CAST(d.cells AS BIGINT) AS cells,
+    CAST(d.imeis AS BIGINT) AS imeis,
+    d.imei_first, d.imei_last,
+    CAST(d.roaming_countries AS BIGINT) AS roaming_countries,
+    d.roaming_country,
     CAST(l.last_event_s AS BIGINT) AS last_event_s
   FROM line_agg l
-  LEFT JOIN party_agg p ON p.msisdn = l.msisdn AND p.w = l.w
+  JOIN devices d ON d.msisdn = l.msisdn AND d.w = l.w
   LEFT JOIN overlap_agg o ON o.msisdn = l.msisdn AND o.w = l.w
 ),
 shares AS (
@@ -202,8 +208,8 @@ SELECT hist.*,
 FROM hist
 """)
 
-# integer counters of the line aggregate and of the per-party aggregate (0 when absent)
-_LINE_COUNTS: Final = (
+# integer counters summed from the per-party aggregate to the line, cast to BIGINT in the output
+_SUMS: Final = (
     "n_records",
     "voice_out_n",
     "voice_in_n",
@@ -217,11 +223,9 @@ _LINE_COUNTS: Final = (
     "night_n",
     "daytime_n",
     "business_n",
-    "cells",
-    "imeis",
-    "roaming_countries",
 )
-_PARTY_COUNTS: Final = (
+_COUNTS: Final = (
+    *_SUMS,
     "distinct_out",
     "distinct_in",
     "distinct_sms_out",
@@ -239,30 +243,26 @@ _PARTY_COUNTS: Final = (
 )
 
 
-def _casts(alias: str, names: tuple[str, ...], *, zero: bool) -> str:
-    cols = (f"coalesce({alias}.{n}, 0)" if zero else f"{alias}.{n}" for n in names)
-    return "\n    ".join(f"CAST({c} AS BIGINT) AS {n}," for c, n in zip(cols, names, strict=True))
-
-
-def party_class_sql() -> str:
-    """Query classifying each distinct other party by its longest matching range."""
-    return _PARTY_CLASS
-
-
 def features_sql(window: str, cfg: UsageConfig) -> str:
-    """The feature query for one window (hour, day, week or month); needs ``party_class``."""
+    """The feature query for one window (hour, day, week or month)."""
     if window not in WINDOWS:
         raise ValueError(f"unknown window {window!r}; one of {', '.join(WINDOWS)}")
+    off = int(cfg.local_utc_offset_h) * 3600
+    # local hour of day and day of week (0 = Monday; 1970-01-01 was a Thursday), in arithmetic
+    # both engines evaluate alike
+    lh = f"floor(((start_s + {off}) % 86400) / 3600)"
+    wd = f"((floor((start_s + {off}) / 86400) + 3) % 7)"
     ns, ne = cfg.night_start_h, cfg.night_end_h
-    night = f"(lh >= {ns} OR lh < {ne})" if ns > ne else f"(lh >= {ns} AND lh < {ne})"
+    op = "OR" if ns > ne else "AND"
     return _FEATURES.substitute(
-        unit=window,
-        line_cols=_casts("l", _LINE_COUNTS, zero=False),
-        party_cols=_casts("p", _PARTY_COUNTS, zero=True),
-        off_s=int(cfg.local_utc_offset_h) * 3600,
+        w=f"date_trunc('{window}', start_time)",
+        lh=lh,
+        wd=wd,
+        night=f"({lh} >= {ns} {op} {lh} < {ne})",
+        line_sums="\n    ".join(f"sum({n}) AS {n}," for n in _SUMS),
+        line_cols="\n    ".join(f"CAST(l.{n} AS BIGINT) AS {n}," for n in _COUNTS),
         one_ring=int(cfg.one_ring_s),
         short=int(cfg.short_call_s),
-        night=night,
         home=cfg.home_country.replace("'", ""),
         hist=int(cfg.history_days),
         min_hist=int(cfg.min_history_days),

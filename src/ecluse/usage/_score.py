@@ -13,7 +13,7 @@ from ecluse.usage._alerts import Alert, propose_actions
 from ecluse.usage._config import UsageConfig
 from ecluse.usage._detectors import DETECTORS, Detector
 from ecluse.usage._engines import AnalyticsEngine, open_engine
-from ecluse.usage._features import features_sql, party_class_sql
+from ecluse.usage._features import features_sql
 from ecluse.usage._pseudo import LinePseudonymiser
 from ecluse.usage._ranges import load_ranges
 
@@ -46,9 +46,6 @@ def compute_features(
     timings: dict[str, float] = {}
     engine.register_records(paths)
     engine.register_ranges(load_ranges(config.number_ranges or None))
-    t = time.perf_counter()
-    engine.materialise("party_class", party_class_sql())
-    timings["party_class"] = time.perf_counter() - t
     for w in windows:
         t = time.perf_counter()
         engine.materialise(f"features_{w}", features_sql(w, config))
