@@ -33,6 +33,7 @@ from ecluse.org import (
     find_site,
     find_vendor,
     get_operator,
+    get_vendor,
     list_api_tokens,
     list_people,
     list_sites,
@@ -165,8 +166,11 @@ def vendors_end_contract(
     with installation() as inst:
         vendor = find_vendor(inst.engine, name)
         people = end_vendor_contract(inst.engine, vendor.id, at=_when(at, "at") if at else None)
-    when = f"at {_stamp(_when(at, 'at'))}" if at else "now"
-    console.print(f"Contract of {vendor.name} ends {when}: {len(people)} people lose access.")
+        ends = get_vendor(inst.engine, vendor.id).contract_end
+    verb = "lose" if ends and ends <= datetime.now(UTC) else "will lose"
+    console.print(
+        f"Contract of {vendor.name} ends {_stamp(ends)}: {len(people)} people {verb} access."
+    )
 
 
 @vendors_app.command("suspend")
