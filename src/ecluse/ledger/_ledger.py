@@ -222,8 +222,7 @@ class Ledger:
         return _edge(row).root()
 
     def entry(self, index: int) -> Entry:
-        with self.engine.connect() as conn:
-            found = _read.query(conn, start=index, stop=index + 1)
+        found = self.entries(start=index, stop=index + 1)
         if not found:
             raise NotFound(f"ledger entry {index} does not exist")
         return found[0]
@@ -243,20 +242,28 @@ class Ledger:
         newest_first: bool = False,
     ) -> list[Entry]:
         """Entries matching every filter given (time range is ``since <= time < until``)."""
+        t = entries.c
+        stmt = sa.select(
+            t.idx, t.time, t.kind, t.actor, t.subject, t.case_id, t.details, t.leaf_hash
+        )
+        if isinstance(kind, str):
+            stmt = stmt.where(t.kind == kind)
+        elif kind is not None:
+            stmt = stmt.where(t.kind.in_([str(k) for k in kind]))
+        for col, value in ((t.actor, actor), (t.subject, subject), (t.case_id, case_id)):
+            if value is not None:
+                stmt = stmt.where(col == value)
+        if since is not None:
+            stmt = stmt.where(t.time >= since)
+        if until is not None:
+            stmt = stmt.where(t.time < until)
+        if start is not None:
+            stmt = stmt.where(t.idx >= start)
+        if stop is not None:
+            stmt = stmt.where(t.idx < stop)
+        stmt = stmt.order_by(t.idx.desc() if newest_first else t.idx).limit(limit)
         with self.engine.connect() as conn:
-            return _read.query(
-                conn,
-                kind=kind,
-                actor=actor,
-                subject=subject,
-                case_id=case_id,
-                since=since,
-                until=until,
-                start=start,
-                stop=stop,
-                limit=limit,
-                newest_first=newest_first,
-            )
+            return [_read.to_entry(r) for r in conn.execute(stmt)]
 
     def iter_entries(self, *, batch: int = 5000, **filters: object) -> Iterator[Entry]:
         """Stream entries in index order in pages of ``batch`` (same filters as ``entries``)."""

@@ -1,10 +1,9 @@
-"""Queries behind the ledger's read side: entries by filter, checkpoints."""
+"""Rows to objects for the ledger's read side, and the checkpoint queries."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,9 +11,9 @@ from sqlalchemy.engine import Connection
 
 from ecluse.ledger._checkpoint import SignedCheckpoint
 from ecluse.ledger._entries import Entry
-from ecluse.ledger._tables import checkpoints, entries
+from ecluse.ledger._tables import checkpoints
 
-__all__ = ["Progress", "all_checkpoints", "checkpoint_at", "latest_checkpoint", "query"]
+__all__ = ["Progress", "all_checkpoints", "checkpoint_at", "latest_checkpoint", "to_entry"]
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` during long passes."""
@@ -50,50 +49,14 @@ def all_checkpoints(conn: Connection) -> list[SignedCheckpoint]:
     return [_cp(r) for r in rows]
 
 
-def query(
-    conn: Connection,
-    *,
-    kind: str | Sequence[str] | None = None,
-    actor: str | None = None,
-    subject: str | None = None,
-    case_id: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    start: int | None = None,
-    stop: int | None = None,
-    limit: int | None = None,
-    newest_first: bool = False,
-) -> list[Entry]:
-    t = entries.c
-    stmt = sa.select(t.idx, t.time, t.kind, t.actor, t.subject, t.case_id, t.details, t.leaf_hash)
-    if isinstance(kind, str):
-        stmt = stmt.where(t.kind == kind)
-    elif kind is not None:
-        stmt = stmt.where(t.kind.in_([str(k) for k in kind]))
-    for col, value in ((t.actor, actor), (t.subject, subject), (t.case_id, case_id)):
-        if value is not None:
-            stmt = stmt.where(col == value)
-    if since is not None:
-        stmt = stmt.where(t.time >= since)
-    if until is not None:
-        stmt = stmt.where(t.time < until)
-    if start is not None:
-        stmt = stmt.where(t.idx >= start)
-    if stop is not None:
-        stmt = stmt.where(t.idx < stop)
-    stmt = stmt.order_by(t.idx.desc() if newest_first else t.idx)
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return [
-        Entry(
-            int(r.idx),
-            r.time,
-            r.kind,
-            r.actor,
-            r.subject,
-            r.case_id,
-            json.loads(r.details),
-            bytes(r.leaf_hash),
-        )
-        for r in conn.execute(stmt)
-    ]
+def to_entry(r: Any) -> Entry:
+    return Entry(
+        int(r.idx),
+        r.time,
+        r.kind,
+        r.actor,
+        r.subject,
+        r.case_id,
+        json.loads(r.details),
+        bytes(r.leaf_hash),
+    )
