@@ -66,6 +66,21 @@ class Mailbox:
             )
         )
 
+    def _texts(self, recipient: str) -> list[str]:
+        out = []
+        for msg in reversed(self.messages):
+            if recipient in str(msg["To"]):
+                body = msg.get_body(preferencelist=("plain",))
+                out.append(body.get_content() if body is not None else "")
+        return out
+
+    def last_link(self, recipient: str, marker: str) -> str:
+        for text in self._texts(recipient):
+            found = re.search(r"https?://\S*" + re.escape(marker) + r"[A-Za-z0-9_\-]+", text)
+            if found:
+                return found.group(0)
+        raise AssertionError("no such link was mailed to that address")
+
     def last_code(self, recipient: str) -> str:
         for msg in reversed(self.messages):
             if recipient in str(msg["To"]):

@@ -274,3 +274,88 @@ def test_language_switch(context: BrowserContext, console: Console) -> None:
     expect(page.locator("html")).to_have_attribute("lang", "nl")
     page.locator(".langs a[lang=fr]").click()
     expect(page.locator("h1")).to_have_text("Se connecter")
+
+
+@pytest.fixture(scope="module")
+def usage_review(console: Console) -> tuple[str, str]:
+    """A usage-review case opened from an alert on a demo customer's mobile line (the customer
+    is contacted first, through the outbox); returns (case id, the customer's e-mail)."""
+    from datetime import timedelta
+
+    from ecluse.db import utcnow
+    from ecluse.review import Review
+    from ecluse.usage import Alert, Evidence, LinePseudonymiser, ProposedAction, Severity
+
+    vault = vault_of(console.inst)
+    for n in range(1, 301):
+        try:
+            customer = vault.get(vault.resolve(f"C-{n:07d}"))
+        except Exception:  # a row of the dirty extract that was rejected
+            continue
+        if customer.lines and customer.emails and customer.language in ("fr", "nl", "en"):
+            break
+    else:
+        raise AssertionError("no demo customer with a mobile line and an e-mail address")
+    now = utcnow()
+    pseudonyms = LinePseudonymiser.from_keyring(console.inst.keyring)
+    alert = Alert(
+        line_id=pseudonyms.line_id(customer.lines[0].msisdn),
+        detector="fair_use",
+        window="day",
+        window_start=now - timedelta(days=1),
+        severity=Severity.MEDIUM,
+        score=1.5,
+        evidence=(
+            Evidence(
+                "calls_per_day", 90, "calls", threshold=60, baseline=12, baseline_kind="own history"
+            ),
+        ),
+        explanation={
+            "en": "90 calls in a day to 41 national numbers, mostly in daytime.",
+            "fr": "90 appels en un jour vers 41 numéros nationaux, surtout en journée.",
+            "nl": "90 oproepen op een dag naar 41 nationale nummers, vooral overdag.",
+        },
+        legitimate={"en": ("intensive personal or professional use",)},
+        proposed_actions=(ProposedAction.NO_ACTION, ProposedAction.ADVICE_OR_PLAN_CHANGE),
+        fits_legitimate_use=True,
+        confirmed=False,
+        last_event_at=now - timedelta(minutes=5),
+    )
+    (opened,) = Review(desk_for(console.inst)).open_from_alerts([alert], now=now)
+    return opened.case_id, customer.emails[0]
+
+
+def test_analyst_decides_and_customer_contests(
+    context: BrowserContext, console: Console, usage_review: tuple[str, str]
+) -> None:
+    """GIVEN a usage alert that became a case WHEN the analyst opens it THEN the evidence, the
+    legitimate explanations and the contact status are there, and their decision is recorded;
+    the customer contests through the link in the message they received."""
+    case_id, email = usage_review
+    page = context.new_page()
+    page.on("dialog", _accept)
+    _sign_in(page, console, console.login("analyst"))
+    expect(page).to_have_url(re.compile("/reviews$"))
+    page.locator(f"a[href='/reviews/{case_id}']").click()
+    expect(page.locator("#explanation")).to_contain_text("41 national numbers")
+    expect(page.locator("#legitimate")).to_contain_text("intensive personal")
+    expect(page.locator("figure.chart svg").first).to_be_visible()
+    expect(page.locator("#contacted")).not_to_have_text("—")
+    page.select_option("#action", "advice_or_plan_change")
+    page.locator("#reason").fill("Intensive but legitimate use: advise a plan with more calls.")
+    page.locator("#decide-form button[type=submit]").click()
+    page.wait_for_load_state()
+    _shot(page, "analyst-review")
+    with console.inst.engine.connect() as conn:
+        decision = conn.exec_driver_sql(
+            "SELECT decision FROM usage_reviews WHERE case_id = ?", (case_id,)
+        ).scalar()
+    assert decision == "advice_or_plan_change"
+
+    console.deliver()
+    link = console.mailbox.last_link(email, "/contest/")
+    token = link.rsplit("/contest/", 1)[1]
+    page.goto(f"{console.base}/portal/contest/{token}")
+    page.locator("#text").fill("I call the parents of the nursery's children during an outbreak.")
+    page.locator("button[type=submit].primary").click()
+    expect(page.locator("#contest-done")).to_be_visible()

@@ -16,7 +16,7 @@ from ecluse.errors import EcluseError, InputError, NotFound, PermissionDenied
 from ecluse.installation import Installation
 from ecluse.ledger import ledger_for
 from ecluse.org import AccountPolicy, AuthError, RateLimiter
-from ecluse.web import _agent, _dpo, _lead, _portal, _signin
+from ecluse.web import _agent, _analyst, _dpo, _lead, _portal, _signin
 from ecluse.web._i18n import pick_language
 from ecluse.web._security import LANG_COOKIE, CookieSettings, SecurityHeaders
 from ecluse.web._session import BadCsrf, SignInFirst
@@ -47,7 +47,7 @@ def _login_limit(inst: Installation) -> int:
 def create_console_router() -> APIRouter:
     """Every console route; the state comes from ``app.state.console``."""
     router = APIRouter()
-    for module in (_signin, _agent, _lead, _dpo, _portal):
+    for module in (_signin, _agent, _lead, _dpo, _analyst, _portal):
         router.include_router(module.router)
     return router
 

@@ -193,6 +193,42 @@ _WORDS: dict[str, tuple[str, str, str]] = {
     "opened": ("Opened", "Ouvert le", "Geopend op"),
     # analyst
     "reviews": ("Usage reviews", "Examens de consommation", "Verbruikscontroles"),
+    "evidence": ("Evidence", "Éléments", "Bewijs"),
+    "severity": ("Severity", "Gravité", "Ernst"),
+    "detector": ("Detector", "Détecteur", "Detector"),
+    "legitimate": (
+        "Legitimate explanations that fit",
+        "Explications légitimes possibles",
+        "Passende legitieme verklaringen",
+    ),
+    "contacted": ("Customer contacted", "Client contacté", "Klant gecontacteerd"),
+    "not_contacted": (
+        "Customer not contacted yet: no measure on the line before that.",
+        "Client pas encore contacté : aucune mesure sur la ligne avant cela.",
+        "Klant nog niet gecontacteerd: geen maatregel op de lijn voordien.",
+    ),
+    "decision": ("Decision", "Décision", "Beslissing"),
+    "decide": ("Decide", "Décider", "Beslissen"),
+    "measures": ("Measures on the line", "Mesures sur la ligne", "Maatregelen op de lijn"),
+    "restore": ("Restore the line", "Rétablir la ligne", "Lijn herstellen"),
+    "wrongful": ("It was wrongful", "C'était injustifié", "Het was onterecht"),
+    "two_analysts": (
+        "A suspension takes effect once a second, different analyst approves it.",
+        "Une suspension ne prend effet qu'après l'accord d'un second analyste.",
+        "Een schorsing gaat pas in na goedkeuring door een tweede analist.",
+    ),
+    "contest_title": ("Explain or contest", "Expliquer ou contester", "Toelichten of betwisten"),
+    "contest_intro": (
+        "Tell us how you use your line, or why you disagree. A person reads every message before any decision.",
+        "Dites-nous comment vous utilisez votre ligne, ou pourquoi vous n'êtes pas d'accord. Une personne lit chaque message avant toute décision.",
+        "Vertel ons hoe u uw lijn gebruikt, of waarom u het niet eens bent. Een mens leest elk bericht vóór elke beslissing.",
+    ),
+    "your_message": ("Your message", "Votre message", "Uw bericht"),
+    "contest_done": (
+        "Thank you: your message was added to your file. We will get back to you.",
+        "Merci : votre message a été ajouté à votre dossier. Nous revenons vers vous.",
+        "Dank u: uw bericht is aan uw dossier toegevoegd. We nemen contact met u op.",
+    ),
     # field classes
     "f_name": ("Name", "Nom", "Naam"),
     "f_birth_date": ("Birth date", "Date de naissance", "Geboortedatum"),

@@ -50,6 +50,7 @@ class ConsoleState:
     limiter: RateLimiter
     cookies: CookieSettings
     env: Environment = field(default_factory=templates)
+    review: Any = None  # the usage-review desk, made on first use
 
     @property
     def session_key(self) -> bytes:
