@@ -271,7 +271,6 @@ def users_add(
     ] = False,
 ) -> None:
     """Add a person; asks for their initial password (hidden) unless --no-password."""
-    password = None if no_password else _read_password(password_stdin)
     with installation() as inst:
         vendor_id = site_id = lead_id = None
         if vendor:
@@ -282,6 +281,8 @@ def users_add(
             raise InputError("a site is named within a vendor: give --vendor", field="site")
         if team_lead:
             lead_id = find_person(inst.engine, team_lead).id
+        # Asked only once the names given have been found.
+        password = None if no_password else _read_password(password_stdin)
         person = add_person(
             inst.engine,
             email=email,
