@@ -62,6 +62,7 @@ def test_irsf_in_progress_allows_only_the_bounded_block(tmp_path: Path) -> None:
     assert a.ranges == ("+882 (high_risk)",)
     assert "+88216000" not in a.to_json()  # the number appears as its range only
     last = a.last_event_at
+    assert last == night + timedelta(minutes=75, seconds=1400)  # end of the last risky call
     assert auto_block_applies(a, now=last + timedelta(minutes=10)).applies
     decision = auto_block_applies(a, now=last + timedelta(minutes=10))
     assert decision.lifts_at == last + timedelta(minutes=10, hours=4)

@@ -51,6 +51,8 @@ WITH pairs AS (
     min(CASE WHEN direction = 'in' AND type = 'voice' AND duration_s <= $one_ring
         THEN start_s END) AS first_ring_s,
     max(CASE WHEN direction = 'out' AND type = 'voice' THEN start_s END) AS last_call_out_s,
+    max(CASE WHEN direction = 'out' AND type = 'voice' THEN start_s + duration_s END)
+      AS last_call_end_s,
     max(start_s) AS last_event_s
   FROM records
   GROUP BY msisdn, $w, other_party
@@ -87,6 +89,7 @@ line_agg AS (
     sum(charge) AS charge,
     $line_sums
     max(last_event_s) AS last_event_s,
+    max(CASE WHEN risky = 1 THEN last_call_end_s END) AS risk_last_end_s,
     sum(CASE WHEN out_n > 0 AND other_party IS NOT NULL THEN 1 ELSE 0 END) AS distinct_out,
     sum(CASE WHEN in_n > 0 AND other_party IS NOT NULL THEN 1 ELSE 0 END) AS distinct_in,
     sum(CASE WHEN sms_out_n > 0 AND other_party IS NOT NULL THEN 1 ELSE 0 END)
@@ -153,7 +156,8 @@ base AS (
     d.imei_first, d.imei_last,
     CAST(d.roaming_countries AS BIGINT) AS roaming_countries,
     d.roaming_country,
-    CAST(l.last_event_s AS BIGINT) AS last_event_s
+    CAST(l.last_event_s AS BIGINT) AS last_event_s,
+    CAST(l.risk_last_end_s AS BIGINT) AS risk_last_end_s
   FROM line_agg l
   JOIN devices d ON d.msisdn = l.msisdn AND d.w = l.w
   LEFT JOIN overlap_agg o ON o.msisdn = l.msisdn AND o.w = l.w

@@ -135,9 +135,16 @@ def _alert(
         ),
         fits_legitimate_use=f.fits_legitimate_use,
         confirmed=f.confirmed,
-        last_event_at=datetime.fromtimestamp(int(row["last_event_s"]), UTC),
+        last_event_at=datetime.fromtimestamp(int(_last_event(det, row)), UTC),
         ranges=(f"{prefix} ({_class_of(row)})",) if prefix else (),
     )
+
+
+def _last_event(det: Detector, row: dict[str, Any]) -> int:
+    """For IRSF, when the last call to a risky range ended (is the fraud still in progress?)."""
+    if det.name == "irsf" and row.get("risk_last_end_s") is not None:
+        return int(row["risk_last_end_s"])
+    return int(row["last_event_s"])
 
 
 def _class_of(row: dict[str, Any]) -> str:
