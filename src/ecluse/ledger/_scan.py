@@ -22,6 +22,7 @@ from ecluse.ledger._tables import entries
 __all__ = ["Chunk", "scan_in_worker", "scan_range"]
 
 _PAGE = 20_000
+_KEEP = 10_000  # problems kept per chunk; the report shows the first 100
 
 
 @dataclass
@@ -153,9 +154,10 @@ def scan_range(
     for page in pages:
         for idx, a, b in page:
             if idx != expected:
-                chunk.problems.append(
-                    (expected, f"missing (entries {expected}..{idx - 1} are gone)")
-                )
+                if len(chunk.problems) < _KEEP:
+                    chunk.problems.append(
+                        (expected, f"missing (entries {expected}..{idx - 1} are gone)")
+                    )
                 if chunk.first_gap is None:
                     chunk.first_gap = expected
                 intact = False
@@ -165,7 +167,7 @@ def scan_range(
             else:
                 h = sha(b"\x00" + a.encode()).digest()
                 ok = h == b
-            if not ok:
+            if not ok and len(chunk.problems) < _KEEP:  # a wholesale rewrite stays bounded
                 chunk.rechecked += 1
                 h, ok = _recheck(engine, idx)
                 if not ok:
