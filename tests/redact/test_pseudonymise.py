@@ -57,6 +57,19 @@ def test_token_map_round_trips_through_sealing(redactor: Redactor) -> None:
     assert restored.token_for(EntityType.PHONE, "0499 11 22 33") == "[PHONE_2]"
 
 
+def test_sealed_map_opens_only_for_its_case(redactor: Redactor) -> None:
+    from ecluse.keys import UndecryptableError
+
+    p = Pseudonymiser(known=KNOWN, redactor=redactor)
+    p.pseudonymise("Nathalie Bruyère, 0470 12 34 56")
+    key = DataKey(bytes(range(32)))
+    sealed = p.token_map.seal(key, "case-7")
+    assert b"Bruy" not in sealed and b"0470" not in sealed
+    assert TokenMap.open(sealed, key, "case-7").to_bytes() == p.token_map.to_bytes()
+    with pytest.raises(UndecryptableError):
+        TokenMap.open(sealed, key, "case-8")
+
+
 @pytest.mark.parametrize(
     "blob",
     [b"\xff", b"[]", b'{"format": 9}', b'{"format": 1, "tokens": [{"token": "x"}]}'],

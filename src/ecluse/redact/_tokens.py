@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from ecluse.errors import InputError
+from ecluse.keys import DataKey
 from ecluse.redact._checks import normalise
 from ecluse.redact._text import within_one_edit
 from ecluse.redact._types import EntityType
@@ -19,6 +20,10 @@ __all__ = ["TOKEN", "TokenEntry", "TokenMap"]
 
 TOKEN = re.compile(r"\[(?P<entity>" + "|".join(e.value for e in EntityType) + r")_(?P<n>\d+)\]")
 _FORMAT = 1
+
+
+def _aad(case_id: str) -> bytes:
+    return b"ecluse.redact.token-map\x00" + case_id.encode("utf-8")
 
 
 @dataclass
@@ -109,6 +114,16 @@ class TokenMap:
             ],
         }
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    def seal(self, key: DataKey, case_id: str) -> bytes:
+        """The map encrypted with the customer's data key, bound to its case (the associated
+        data names the case, so a map cannot be swapped between cases)."""
+        return key.seal(self.to_bytes(), _aad(case_id))
+
+    @classmethod
+    def open(cls, blob: bytes, key: DataKey, case_id: str) -> TokenMap:
+        """Inverse of :meth:`seal`; a wrong key or case raises ``UndecryptableError``."""
+        return cls.from_bytes(key.open(blob, _aad(case_id)))
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> TokenMap:
