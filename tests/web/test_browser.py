@@ -5,6 +5,7 @@ Screenshots of the main pages go to ``docs/screenshots/`` (linked from ``docs/co
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Iterator
@@ -98,6 +99,21 @@ def _accept(dialog: Dialog) -> None:
     dialog.accept()
 
 
+_UNLABELLED = """() => Array.from(document.querySelectorAll('input, select, textarea'))
+  .filter(el => el.type !== 'hidden')
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+  .map(el => el.name || el.id)"""
+
+
+def _accessible(page: Page) -> None:
+    """Every visible form control has a label; one main landmark and one h1; the page's
+    language is declared."""
+    assert page.evaluate(_UNLABELLED) == []
+    assert page.locator("main").count() == 1
+    assert page.locator("h1").count() == 1
+    assert page.locator("html").get_attribute("lang") in ("en", "fr", "nl")
+
+
 def test_agent_works_a_case(
     context: BrowserContext, console: Console, worked: tuple[DemoLogin, Case]
 ) -> None:
@@ -140,6 +156,7 @@ def test_agent_works_a_case(
         assert page.locator("td.clearval").count() >= 1
         for value in hidden:
             assert value not in page.content()
+    _accessible(page)
     _shot(page, "agent-case")
 
     edit = page.locator("form.edit").first
@@ -188,6 +205,7 @@ def test_team_lead_sees_load_and_approves(
     expect(load).to_contain_text(login.handle)
     expect(load.locator("meter").first).to_be_visible()
     pending = page.locator("form[action^='/team/edits/']")
+    _accessible(page)
     _shot(page, "team-lead")
     if pending.count():
         before = pending.count()
@@ -229,6 +247,7 @@ def test_dpo_ledger_reveals_policy_transfers(context: BrowserContext, console: C
     natnr = page.locator("table.explain tr", has_text=re.compile("National number|Numéro"))
     expect(natnr).to_contain_text("hidden")
     expect(page.locator("table.matrix")).to_be_visible()
+    _accessible(page)
     _shot(page, "dpo-policy")
 
     page.goto(console.base + "/dpo/transfers")
@@ -255,6 +274,7 @@ def test_customer_portal(
     vendor = desk_for(console.inst).name_of("vendor", case.vendor_id)
     expect(page.locator("table.access")).to_contain_text(vendor)
     expect(page.locator("main")).to_contain_text(case.id)
+    _accessible(page)
     _shot(page, "portal")
     data = page.request.get(console.base + "/portal/data.json")
     assert data.ok
@@ -321,6 +341,10 @@ def usage_review(console: Console) -> tuple[str, str]:
         confirmed=False,
         last_event_at=now - timedelta(minutes=5),
     )
+    # The ledger refuses an alert id with nine digits in a row (it looks like a phone
+    # number): shift the window until the id has none (a known issue of ecluse.review).
+    while re.search(r"\d{9,}", alert.alert_id):
+        alert = dataclasses.replace(alert, window_start=alert.window_start - timedelta(seconds=1))
     (opened,) = Review(desk_for(console.inst)).open_from_alerts([alert], now=now)
     return opened.case_id, customer.emails[0]
 
@@ -345,6 +369,7 @@ def test_analyst_decides_and_customer_contests(
     page.locator("#reason").fill("Intensive but legitimate use: advise a plan with more calls.")
     page.locator("#decide-form button[type=submit]").click()
     page.wait_for_load_state()
+    _accessible(page)
     _shot(page, "analyst-review")
     with console.inst.engine.connect() as conn:
         decision = conn.exec_driver_sql(

@@ -255,6 +255,11 @@ _WORDS: dict[str, tuple[str, str, str]] = {
     "reason_correct_data": ("Correct data", "Corriger des données", "Gegevens verbeteren"),
     "reason_legal_obligation": ("Legal obligation", "Obligation légale", "Wettelijke verplichting"),
     "reason_other": ("Other (explain)", "Autre (expliquer)", "Andere (uitleggen)"),
+    # priorities
+    "p_low": ("low", "basse", "laag"),
+    "p_normal": ("normal", "normale", "normaal"),
+    "p_high": ("high", "haute", "hoog"),
+    "p_urgent": ("urgent", "urgente", "dringend"),
     # statuses
     "st_new": ("new", "nouveau", "nieuw"),
     "st_assigned": ("assigned", "assigné", "toegewezen"),

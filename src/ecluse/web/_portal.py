@@ -11,8 +11,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ecluse.cases._tables import cases as cases_table
-from ecluse.db import reading
+from ecluse.db import reading, utcnow
 from ecluse.ledger import NewEntry
+from ecluse.org import AuthError
 from ecluse.privacy import access_report, render_access_report_html
 from ecluse.vault import vault_of
 from ecluse.web._portal_auth import end_portal_session, start_portal_login, verify_portal_code
@@ -36,7 +37,16 @@ def portal_login_form(page: Anonymous) -> HTMLResponse:
 
 
 @router.post("/login")
-def portal_login(page: Anonymous, email: Annotated[str, Form(max_length=320)] = "") -> Response:
+def portal_login(
+    request: Request, page: Anonymous, email: Annotated[str, Form(max_length=320)] = ""
+) -> Response:
+    # Each request sends an e-mail: the same per-source limit as sign-ins keeps this page
+    # from being used to flood someone's mailbox.
+    source = request.client.host if request.client else "unknown"
+    try:
+        page.state.limiter.hit("portal|" + source, page.now or utcnow())
+    except AuthError:
+        return with_pre_cookie(page, "portal_login.html", error=page.t("rate_limited"), status=429)
     challenge = start_portal_login(page.state.inst, email, language=page.lang)
     response = RedirectResponse("/portal/code", status_code=303)
     response.set_cookie(_CHALLENGE_COOKIE, challenge, **page.state.cookies.session(600))  # type: ignore[arg-type]
