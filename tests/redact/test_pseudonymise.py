@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -173,3 +175,26 @@ def test_token_map_serialisation_round_trips(pairs: list[tuple[EntityType, str]]
     restored = TokenMap.from_bytes(m.to_bytes())
     assert [restored.token_for(e, v) for e, v in pairs] == tokens
     assert len(restored) == len(m)
+
+
+_PIECES = [*"abcXYZéÉ 0123456789+./-()@,'\n\t€ßİ", "Jean ", "rue ", "BE", "Dupont", " 0470 "]
+_messy = st.lists(st.sampled_from(_PIECES), max_size=40).map("".join)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_messy, st.sampled_from(["auto", "fr", "nl", "en"]))
+def test_any_text_gives_ordered_disjoint_spans_and_round_trips(
+    redactor: Redactor, text: str, lang: str
+) -> None:
+    spans = redactor.analyze(text, lang=lang)
+    assert all(0 <= s.start < s.end <= len(text) for s in spans)
+    assert all(a.end <= b.start for a, b in pairwise(spans))
+    p = Pseudonymiser(redactor=redactor)
+    redacted = p.pseudonymise(text, lang=lang)
+    expected, pos = [], 0
+    for span, token in zip(redacted.spans, redacted.tokens, strict=True):
+        expected += [text[pos : span.start], p.token_map.value(token) or ""]
+        pos = span.end
+    expected.append(text[pos:])
+    back = reidentify(redacted.text, p.token_map, redactor=redactor, lang=lang)
+    assert back.text == "".join(expected)
