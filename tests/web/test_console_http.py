@@ -205,3 +205,34 @@ def test_dpo_sees_a_tampered_ledger(console: Console) -> None:
                 sa.text("UPDATE ledger_entries SET details = :d WHERE idx = :i"),
                 {"d": details, "i": idx},
             )
+
+
+def test_team_lead_never_approves_their_own_request(console: Console) -> None:
+    """GIVEN a change the team lead asked for themself WHEN they look at their approvals
+    THEN it is not offered to them, and approving it anyway is refused; it stays pending."""
+    lead = console.login("team_lead", "Atlas Contact")
+    engine = console.inst.engine
+    desk = desk_for(console.inst)
+    me = principal_for(engine, find_person(engine, lead.email).id)
+    dpo = principal_for(engine, find_person(engine, console.login("dpo").email).id)
+    case = next(
+        c
+        for c in desk.queue(me)
+        if c.case_type.value in ("invoice_explanation", "contract_renegotiation")
+    )
+    with signed_in(console, lead) as client:
+        page = client.get(f"/cases/{case.id}")
+        asked = client.post(
+            f"/cases/{case.id}/edit",
+            data={"csrf": csrf_of(page.text), "field": "iban", "value": "BE68539007547034"},
+        )
+        assert asked.status_code == 200 and 'class="notice"' in asked.text
+        mine = [r for r in desk.pending_edits(dpo) if r["requested_by"] == me.person_id]
+        request_id = mine[-1]["id"]
+        team = client.get("/team")
+        assert f'action="/team/edits/{request_id}"' not in team.text
+        refused = client.post(
+            f"/team/edits/{request_id}", data={"csrf": csrf_of(team.text), "decision": "approve"}
+        )
+        assert refused.status_code == 403
+    assert any(r["id"] == request_id for r in desk.pending_edits(dpo))
