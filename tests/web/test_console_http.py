@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from tests.web.conftest import Console, csrf_of, signed_in
 
 from ecluse.cases import desk_for
-from ecluse.org import find_person, principal_for
+from ecluse.org import find_person, mark_leaver, principal_for
 from ecluse.vault import vault_of
 
 PLANTED_NATNR = "85073003328"
@@ -236,3 +236,20 @@ def test_team_lead_never_approves_their_own_request(console: Console) -> None:
         )
         assert refused.status_code == 403
     assert any(r["id"] == request_id for r in desk.pending_edits(dpo))
+
+
+def test_a_leaver_is_out_at_once(console: Console) -> None:
+    """GIVEN an agent signed in WHEN marked as leaver THEN their very next page is the
+    sign-in form, and signing in again is refused. (Last in this module: it removes an agent.)"""
+    login = console.logins["agent3@vlaanderen-care.example"]
+    with signed_in(console, login) as agent:
+        assert agent.get("/queue").status_code == 200
+        mark_leaver(console.inst.engine, find_person(console.inst.engine, login.email).id)
+        gone = agent.get("/queue")
+        assert gone.status_code == 303 and gone.headers["location"] == "/login"
+        form = agent.get("/login")
+        again = agent.post(
+            "/login",
+            data={"csrf": csrf_of(form.text), "email": login.email, "password": login.password},
+        )
+        assert again.status_code == 401
