@@ -9,11 +9,14 @@ and each caller returns only once its own entries are committed.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 __all__ = ["GroupCommitter", "Request"]
+
+_GATHER_ROUNDS = 64
 
 
 class Request:
@@ -56,6 +59,16 @@ class GroupCommitter:
         return req.indices
 
     def _lead(self) -> None:
+        # Callers the previous commit just released need only the GIL to queue again; yield
+        # it until the queue stops growing so they join this transaction, not the next.
+        seen = -1
+        for _ in range(_GATHER_ROUNDS):
+            with self._mutex:
+                n = len(self._queue)
+            if n == seen:
+                break
+            seen = n
+            time.sleep(0)
         with self._mutex:
             batch, self._queue = self._queue, []
         try:
