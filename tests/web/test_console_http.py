@@ -61,6 +61,16 @@ def _check_sign_in(console: Console, client: httpx.Client) -> None:
     assert "Secure" not in session  # turned off for the local http test server only
 
 
+def test_static_assets_are_small_and_cached(console: Console) -> None:
+    with httpx.Client(base_url=console.base) as client:
+        for path in ("/static/console.css", "/static/console.js"):
+            asset = client.get(path)
+            assert asset.status_code == 200 and len(asset.content) < 16_000
+            assert "max-age" in asset.headers["cache-control"] and asset.headers["etag"]
+            again = client.get(path, headers={"If-None-Match": asset.headers["etag"]})
+            assert again.status_code == 304
+
+
 def test_forms_need_the_csrf_token(console: Console) -> None:
     login = console.login("agent", "Atlas Contact")
     with httpx.Client(base_url=console.base) as client, signed_in(console, login) as agent:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -78,10 +79,20 @@ def create_console_app(
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.console = state
     app.include_router(create_console_router())
-    app.mount("/static", StaticFiles(directory=str(_STATIC)), name="static")
+    app.mount("/static", _Static(directory=str(_STATIC)), name="static")
     _install_handlers(app)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+class _Static(StaticFiles):
+    """The console's own CSS and JS (a few kilobytes): cached for an hour, then revalidated
+    by ETag, so a slow link fetches them once."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "public, max-age=3600"
+        return response
 
 
 def _error_page(request: Request, status: int, message: str) -> HTMLResponse:
