@@ -24,6 +24,9 @@ NOT_NAMES = [
     ("fr", "J'habite Rue Victor Hugo 12 depuis 2019", "Victor Hugo"),
     ("nl", "Ik woon in Gent sinds vorig jaar", "Gent"),
     ("en", "Thanks for the quick answer, regards", "Thanks"),
+    ("fr", "Bonjour, Paris est magnifique mais je voudrais résilier", "Paris"),
+    ("fr", "Le modem Fritz!Box 7530 redémarre sans cesse", "Fritz"),
+    ("en", "Tracking number 1Z999AA10123456784 shows no movement", "AA"),
 ]
 
 ADDRESSES = [

@@ -11,6 +11,7 @@ from ecluse.redact._types import EntityType, Span
 from ecluse.redact._vocab import (
     DOMAIN_WORDS,
     PARTICLES,
+    PLACE_NAMES,
     STREET_WORDS,
     STRONG_CUES,
     TITLES,
@@ -48,6 +49,7 @@ def _cue_strength(prev_folded: str) -> float:
     return 0.0
 
 
+_GLUED = frozenset("0123456789!@#&_+=/\\")
 _CUE_WORDS = frozenset(c for c in WEAK_CUES if " " not in c and "'" not in c)
 _ELIDED = re.compile(r"(?:[cjlmnst]|qu)['’]")  # "c'est", "j'ai", "qu'il": never a name
 _SPACES = re.compile(r"[ \t]+|[ \t]*-[ \t]*")
@@ -104,6 +106,10 @@ class NameDetector:
             cap = word[:1].isupper()
             if (self._blocked(f) and not (cap and f in PARTICLES)) or (not cap and len(f) < 3):
                 i += 1
+                continue
+            end = toks[i][1]
+            if (start and text[start - 1].isdigit()) or (end < len(text) and text[end] in _GLUED):
+                i += 1  # "1Z999AA1012", "Fritz!Box": part of a code or a product, not a name
                 continue
             prev = " ".join(ftext[max(0, start - 24) : start].split())
             if cap and prev.rstrip(" ,").rsplit(" ", 1)[-1] in STREET_WORDS:
@@ -178,6 +184,8 @@ class NameDetector:
         before = fold(text[max(0, toks[i][0] - 8) : toks[i][0]]).split()
         if len(names) == 1 and before and before[-1] in _PLACE_WORDS:
             return 0.0  # "uit Gent", "à Nivelles": a place, not a person
+        if len(names) == 1 and names[0][1] in PLACE_NAMES:
+            return 0.0  # "Bonjour, Paris est magnifique": a lone city name is a place
         first_f = names[0][1]
         starts_sentence = bool(_SENTENCE_END.search(text[: toks[i][0]]))
         all_caps = all(w[:1].isupper() for w, _ in names)

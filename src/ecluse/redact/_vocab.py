@@ -6,6 +6,7 @@ __all__ = [
     "DOMAIN_WORDS",
     "LANG_WORDS",
     "PARTICLES",
+    "PLACE_NAMES",
     "STREET_WORDS",
     "STRONG_CUES",
     "TITLES",
@@ -37,6 +38,20 @@ DOMAIN_WORDS = _w(
     proximus orange telenet engie luminus base voo scarlet mega eneco totalenergies
     iban ean tva btw vat sms wifi fibre fiber modem box decodeur decoder
     team equipe équipe ploeg service dienst madam colleagues collegas collègues all allen
+    """
+)
+
+#: Cities a lone capitalised word may name (folded): a single word that is one is not taken
+#: for a person (a full name still is: "Paris Hilton" has two words).
+PLACE_NAMES = _w(
+    """
+    bruxelles brussel brussels anvers antwerpen antwerp gand gent ghent liege luik namur namen
+    charleroi mons bergen louvain leuven malines mechelen bruges brugge hasselt genk ostende
+    oostende courtrai kortrijk alost aalst tournai doornik verviers arlon aarlen wavre waver
+    nivelles nijvel ixelles elsene uccle ukkel forest vorst anderlecht schaerbeek schaarbeek
+    paris lyon lille marseille amsterdam rotterdam utrecht maastricht eindhoven luxembourg
+    luxemburg casablanca rabat tanger marrakech fes agadir london londres londen berlin
+    cologne keulen koln aachen aken
     """
 )
 
