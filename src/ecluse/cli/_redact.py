@@ -56,7 +56,7 @@ def redact(
     """Replace personal data by typed tokens ([PERSON_1], [PHONE_1], ...) in each record.
 
     Each record is its own case: tokens restart at 1 and link nothing across records. The
-    operator's allow-list and number patterns come from the [redact] table of ecluse.toml.
+    operator's allow-list and number patterns come from the "redact" table of ecluse.toml.
     Rejected lines are listed on standard error with their line number; the rest goes through.
     """
     if lang not in ("auto", "fr", "nl", "en"):
