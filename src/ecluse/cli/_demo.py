@@ -76,4 +76,5 @@ def demo(
         from ecluse.api import serve as serve_app
 
         console.print(f"Serving on http://{host}:{port}/ (Ctrl-C to stop)")
-        serve_app(report.data_dir, host, port)
+        # plain http on the loopback for the local demo: the cookie cannot be Secure there
+        serve_app(report.data_dir, host, port, secure_cookie=False)
