@@ -36,7 +36,13 @@ from ecluse.vault._tables import import_runs
 __all__ = ["ImportReport", "import_customers"]
 
 _CSV_FIELD_LIMIT = 64 * 1024 * 1024  # parse huge fields so they can be rejected by name
-_Record = tuple[int, dict[str, Any] | Reject]
+# A CSV row travels to the workers as its list of fields (the header goes once per chunk):
+# building the dict there, not in the main process, keeps the main process for writing.
+_Record = tuple[int, dict[str, Any] | list[str] | Reject]
+_Chunk = tuple[tuple[str, ...], list[_Record]]
+#: SQLite page cache for the importing connection: the blind-index B-tree takes inserts at
+#: random positions, and a default 2 MB cache makes most of them re-read pages.
+_IMPORT_CACHE_KIB = 64 * 1024
 Progress = Callable[[int, int], None]
 
 
@@ -86,7 +92,7 @@ def import_customers(
     encoding: str = "utf-8",
     fmt: str | None = None,
     workers: int | None = None,
-    chunk_size: int = 2000,
+    chunk_size: int = 5000,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import one extract; rejected rows go to ``rejects_path`` with line, field and reason."""
@@ -107,7 +113,8 @@ def import_customers(
             errors="surrogateescape",
             newline="",
         )
-        records = _read_csv(text, path, report) if fmt == "csv" else _read_jsonl(text)
+        header: list[str] = []
+        records = _read_csv(text, path, report, header) if fmt == "csv" else _read_jsonl(text)
         _start_run(vault, report)
         rejects_path.parent.mkdir(parents=True, exist_ok=True)
         with rejects_path.open("w", newline="", encoding="utf-8") as rejects_file:
@@ -122,13 +129,16 @@ def import_customers(
                     [path.name, r.line, r.field, csv_safe(r.reason), csv_safe(r.external_id)]
                 )
 
-            for prepared in _prepared_chunks(records, vault.keyring.indexer, chunk_size, workers):
+            chunks = _prepared_chunks(records, header, vault.keyring.indexer, chunk_size, workers)
+            for prepared in chunks:
                 good = [p for p in prepared if isinstance(p, Prepared)]
                 report.rows_read += len(prepared)
                 for bad in prepared:
                     if isinstance(bad, Reject):
                         reject(bad)
                 with vault.engine.begin() as conn:
+                    if conn.dialect.name == "sqlite":
+                        conn.exec_driver_sql(f"PRAGMA cache_size=-{_IMPORT_CACHE_KIB}")
                     duplicates = vault.write_batch(conn, good, report.run_id)
                     imported = len(good) - len(duplicates)
                     report.imported += imported
@@ -149,9 +159,14 @@ def import_customers(
 
 
 def _prepared_chunks(
-    records: Iterable[_Record], indexer: BlindIndexer, size: int, workers: int
+    records: Iterable[_Record],
+    header: list[str],
+    indexer: BlindIndexer,
+    size: int,
+    workers: int,
 ) -> Iterator[list[Prepared | Reject]]:
-    chunks = _chunked(records, size)
+    """Parsed chunks, in file order; ``header`` is filled by the CSV reader once it has read it."""
+    chunks = ((tuple(header), chunk) for chunk in _chunked(records, size))
     if workers <= 0:
         for chunk in chunks:
             yield _prepare(chunk, indexer)
@@ -177,13 +192,21 @@ def _init_worker(indexer: BlindIndexer) -> None:
     _worker_indexer = indexer
 
 
-def _prepare_in_worker(chunk: list[_Record]) -> list[Prepared | Reject]:
+def _prepare_in_worker(chunk: _Chunk) -> list[Prepared | Reject]:
     assert _worker_indexer is not None
     return _prepare(chunk, _worker_indexer)
 
 
-def _prepare(chunk: list[_Record], indexer: BlindIndexer) -> list[Prepared | Reject]:
-    return [v if isinstance(v, Reject) else parse_row(v, line, indexer) for line, v in chunk]
+def _prepare(chunk: _Chunk, indexer: BlindIndexer) -> list[Prepared | Reject]:
+    header, records = chunk
+    return [
+        v
+        if isinstance(v, Reject)
+        else parse_row(
+            dict(zip(header, v, strict=True)) if isinstance(v, list) else v, line, indexer
+        )
+        for line, v in records
+    ]
 
 
 def _chunked(records: Iterable[_Record], size: int) -> Iterator[list[_Record]]:
@@ -197,7 +220,9 @@ def _chunked(records: Iterable[_Record], size: int) -> Iterator[list[_Record]]:
         yield chunk
 
 
-def _read_csv(text: IO[str], path: Path, report: ImportReport) -> Iterator[_Record]:
+def _read_csv(
+    text: IO[str], path: Path, report: ImportReport, header_out: list[str]
+) -> Iterator[_Record]:
     csv.field_size_limit(_CSV_FIELD_LIMIT)
     first = text.readline()
     if not first.strip():
@@ -209,6 +234,7 @@ def _read_csv(text: IO[str], path: Path, report: ImportReport) -> Iterator[_Reco
         raise InputError(f"missing required columns: {', '.join(missing)}", where=f"{path}:1")
     known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
     report.ignored_columns = [h for h in header if h not in known]
+    header_out[:] = header
     reader = csv.reader(text, delimiter=delimiter, strict=True)
     line = 1
     while True:
@@ -227,7 +253,7 @@ def _read_csv(text: IO[str], path: Path, report: ImportReport) -> Iterator[_Reco
         if len(row) != len(header):
             yield start, Reject(start, "-", f"expected {len(header)} fields, got {len(row)}")
             continue
-        yield start, dict(zip(header, row, strict=True))
+        yield start, row
 
 
 def _read_jsonl(text: IO[str]) -> Iterator[_Record]:

@@ -90,6 +90,8 @@ def normalise_national_number(raw: str) -> str:
     digits = _SEPARATORS.sub("", raw)
     if not digits.isdigit() or len(digits) != 11:
         raise Invalid("a national number has 11 digits")
+    if _national_number_ok(digits):
+        return digits
     try:
         return str(_nn.validate(digits))
     except ValidationError:
@@ -98,6 +100,24 @@ def normalise_national_number(raw: str) -> str:
         return str(_bis.validate(digits))
     except ValidationError:
         raise Invalid("checksum does not match (neither a national nor a BIS number)") from None
+
+
+def _national_number_ok(digits: str) -> bool:
+    """The rules python-stdnum's ``be.nn``/``be.bis`` apply, without their ~0.1 ms overhead.
+
+    A national number's month is 0-12, a BIS number's 20-32 or 40-52; the check is
+    97 - (first nine digits mod 97), with a leading 2 for people born from 2000. A number this
+    rejects still goes through python-stdnum (for its verdict); a property test holds the two
+    in step.
+    """
+    month = int(digits[2:4])
+    if not (month <= 12 or 20 <= month <= 32 or 40 <= month <= 52) or int(digits) == 0:
+        return False
+    body, check = int(digits[:9]), int(digits[9:])
+    if 97 - body % 97 == check:
+        return True
+    born_2000s = int(digits[:2]) + 2000 <= date.today().year
+    return born_2000s and 97 - (2_000_000_000 + body) % 97 == check
 
 
 def normalise_iban(raw: str) -> str:
@@ -131,7 +151,7 @@ def check_ean(raw: str) -> str:
 
 def _gs1_check_digit(body: str) -> int:
     # GS1: weights 3,1,3,1... from the rightmost digit of the body.
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    total = 3 * sum(map(int, body[::-2])) + sum(map(int, body[-2::-2]))
     return (10 - total % 10) % 10
 
 

@@ -1,0 +1,75 @@
+"""The import's fast paths give the same verdicts and bytes as the reference implementations."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+from stdnum.be import bis, nn
+
+from ecluse.keys import BlindIndexer
+from ecluse.vault import Invalid, check_ean, normalise_national_number
+from ecluse.vault._normalise import _national_number_ok
+from ecluse.vault._parse import index_entries
+from ecluse.vault._store import random_id
+
+
+def _with_check(body: int, born_2000s: bool) -> str:
+    check = 97 - ((2_000_000_000 if born_2000s else 0) + body) % 97
+    return f"{body:09d}{check:02d}"
+
+
+@given(st.integers(0, 10**9 - 1), st.booleans(), st.integers(0, 99))
+def test_national_number_fast_path_agrees_with_stdnum(body: int, y2k: bool, noise: int) -> None:
+    """GIVEN 11-digit numbers, most with a right check for either century (some not)
+    WHEN the fast path judges them THEN it accepts exactly what be.nn or be.bis accept."""
+    digits = _with_check(body, y2k) if noise < 80 else f"{body:09d}{noise:02d}"
+    assert _national_number_ok(digits) == (nn.is_valid(digits) or bis.is_valid(digits))
+
+
+@given(st.text(alphabet="0123456789", min_size=17, max_size=17))
+def test_ean_check_digit_matches_gs1(body: str) -> None:
+    weighted = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    check = (10 - weighted % 10) % 10
+    for last in range(10):
+        candidate = "54" + body[2:] + str(last)
+        try:
+            check_ean(candidate)
+            accepted = True
+        except Invalid:
+            accepted = False
+        expected = sum(
+            int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(candidate[:-1]))
+        )
+        assert accepted == ((10 - expected % 10) % 10 == last)
+    assert 0 <= check <= 9
+
+
+@given(st.lists(st.text(min_size=1, max_size=40), min_size=1, max_size=4))
+def test_index_entries_are_the_indexers_digests(emails: list[str]) -> None:
+    indexer = BlindIndexer(b"\x01" * 32)
+    record = {"emails": emails, "phones": ["+32470123456"], "iban": "BE71096123456769"}
+    for kind, digest in index_entries(record, indexer):
+        assert digest in {
+            indexer.digest(kind, v) for v in [*emails, "+32470123456", "BE71096123456769"]
+        }
+    assert len(index_entries(record, indexer)) == len(set(emails)) + 2
+
+
+def test_random_ids_use_the_whole_alphabet_at_every_length() -> None:
+    for length in (1, 2, 3, 14, 16):
+        ids = {random_id("c", length) for _ in range(400)}
+        assert all(len(i) == length + 1 and i.startswith("c") for i in ids)
+        assert set("".join(i[1:] for i in ids)) == set("bcdfghjkmnpqrstvwxz")
+
+
+def test_normalise_national_number_keeps_its_verdicts() -> None:
+    assert normalise_national_number("85.07.30-033.28") == "85073003328"
+    assert normalise_national_number("85273003371") == "85273003371"  # BIS number
+    assert normalise_national_number("01010100126") == "01010100126"  # born in 2001
+    for wrong in ("85073003357", "85273003303"):
+        try:
+            normalise_national_number(wrong)
+        except Invalid as exc:
+            assert "checksum" in str(exc)
+        else:
+            raise AssertionError(f"{wrong} accepted")
