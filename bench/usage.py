@@ -77,7 +77,7 @@ def worker_engine(engine: str, data: Path) -> dict[str, Any]:
         from ecluse.usage import SparkEngine
 
         eng = SparkEngine(master="local[2]")
-        eng._spark.sparkContext.setLogLevel("ERROR")
+        eng.session.sparkContext.setLogLevel("ERROR")
     w0, c0 = time.perf_counter(), time.process_time()
     res = score_records([data / "cdr"], engine=eng, windows=("day",))
     wall, cpu = time.perf_counter() - w0, time.process_time() - c0

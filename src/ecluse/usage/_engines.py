@@ -131,6 +131,11 @@ class SparkEngine:
             )
         self._cached: list[Any] = []
 
+    @property
+    def session(self) -> Any:
+        """The underlying ``SparkSession``."""
+        return self._spark
+
     def register_records(self, paths: Sequence[Path]) -> None:
         from pyspark.sql import functions
 
