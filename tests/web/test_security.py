@@ -55,3 +55,16 @@ def test_charts_are_escaped_svg(rows: list[tuple[str, int]]) -> None:
             continue
         assert svg.startswith("<svg") and svg.endswith("</svg>")
         assert "<i>" not in svg and "style=" not in svg and "<script" not in svg
+
+
+def test_values_read_on_one_line() -> None:
+    from ecluse.web._format import show_value
+
+    address = {"street": "Rue du Commerce", "house_number": "180", "box": "", "postcode": "1300"}
+    assert (
+        show_value({**address, "city": "Wavre", "country": "BE"})
+        == "Rue du Commerce 180 1300 Wavre"
+    )
+    point = {"ean": "•••• 5663", "energy": "electricity", "address": {"city": "Wavre"}}
+    assert show_value(point) == "ean: •••• 5663, energy: electricity, address: Wavre"
+    assert show_value(None) == "" and show_value(12.5) == "12.5"

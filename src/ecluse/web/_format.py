@@ -10,28 +10,22 @@ from ecluse.db import utcnow
 
 __all__ = ["brussels", "duration", "show_value", "sla_left"]
 
-_SKIP = {"country"}
+# An address reads as one line ("Rue du Commerce 180 7 1300 Wavre"); the country is implied.
+_ADDRESS = ("street", "house_number", "box", "postcode", "city")
 
 
 def show_value(value: Any) -> str:
-    """One field value on one line (addresses and records as ``key: value`` pairs)."""
+    """One field value on one line: an address as written on an envelope, other records
+    (contracts, invoices, supply points) as ``key: value`` pairs."""
     if value is None:
         return ""
-    if isinstance(value, dict):
-        parts = []
-        for k, v in value.items():
-            if v in (None, "") or k in _SKIP:
-                continue
-            parts.append(
-                show_value(v)
-                if k in ("street", "house_number", "box", "postcode", "city")
-                else f"{k}: {show_value(v)}"
-            )
-        return " ".join(parts) if all(k in _ADDRESS for k in value) else ", ".join(parts)
-    return str(value)
-
-
-_ADDRESS = {"street", "house_number", "box", "postcode", "city", "country"}
+    if not isinstance(value, dict):
+        return str(value)
+    if set(value) <= {*_ADDRESS, "country"}:
+        return " ".join(str(value[k]) for k in _ADDRESS if value.get(k) not in (None, ""))
+    return ", ".join(
+        f"{k}: {show_value(v)}" for k, v in value.items() if v not in (None, "") and k != "country"
+    )
 
 
 def duration(delta: timedelta) -> str:
