@@ -179,15 +179,27 @@ class Desk:
         )
 
     def view(self, principal: Principal, case_id: str, now: datetime | None = None) -> CaseView:
-        """The case with its customer's fields as this person may see them; ledgered."""
+        """The case with its customer's fields as this person may see them; ledgered.
+
+        The case, today's reveal count and the sealed record are read on one connection:
+        this is the hottest path of the desk.
+        """
         now = now or utcnow()
-        case = self.case_for(principal, case_id, now)
-        access = self.policy.case_view(policy_principal(principal), self.context(principal, case))
-        visible = {fc: a for fc, a in access.items() if a.visibility is not Visibility.HIDDEN}
+        if not is_active(principal, now):
+            raise PermissionDenied("access ended")
+        with reading(self.engine) as conn:
+            row = conn.execute(sa.select(cases).where(cases.c.id == case_id)).first()
+            case = _case(row) if row is not None else None
+            if case is None or not _may_see(principal, case):
+                raise NotFound("no such case")
+            access = self.policy.case_view(
+                policy_principal(principal), self.context(principal, case)
+            )
+            visible = {fc: a for fc, a in access.items() if a.visibility is not Visibility.HIDDEN}
+            left = self._reveals_left(conn, principal, now)
+            customer = self.vault.get(case.customer_id, conn) if visible else None
         fields: list[FieldView] = []
-        left = self.reveals_left(principal, now)
-        if visible:
-            customer = self.vault.get(case.customer_id)
+        if customer is not None:
             for fc, a in visible.items():
                 values = field_values(customer, fc)
                 clear = a.visibility is Visibility.CLEAR
@@ -213,14 +225,17 @@ class Desk:
         return CaseView(case, tuple(fields), left)
 
     def reveals_left(self, principal: Principal, now: datetime | None = None) -> int:
-        now = now or utcnow()
-        day = datetime(now.year, now.month, now.day, tzinfo=UTC)
+        """How many more fields this person may reveal today (UTC day)."""
         with reading(self.engine) as conn:
-            used = conn.execute(
-                sa.select(sa.func.count())
-                .select_from(reveals)
-                .where(reveals.c.person_id == principal.person_id, reveals.c.at >= day)
-            ).scalar_one()
+            return self._reveals_left(conn, principal, now or utcnow())
+
+    def _reveals_left(self, conn: Connection, principal: Principal, now: datetime) -> int:
+        day = datetime(now.year, now.month, now.day, tzinfo=UTC)
+        used = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(reveals)
+            .where(reveals.c.person_id == principal.person_id, reveals.c.at >= day)
+        ).scalar_one()
         return max(self.policy.reveal_quota(principal.role) - int(used), 0)
 
     def reveal(
