@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from ecluse import __version__
-from ecluse.api import _auth, _cases, _ledger
+from ecluse.api import _auth, _cases, _ledger, _messages
 from ecluse.api._errors import install_error_handlers
 from ecluse.api._limits import BodyLimit
 from ecluse.api._state import ApiState
@@ -102,6 +102,7 @@ def create_app(
 
     v1.include_router(_auth.router)
     v1.include_router(_cases.router)
+    v1.include_router(_messages.router)
     v1.include_router(_ledger.router)
     if bench:
         from ecluse.api import _bench

@@ -23,6 +23,7 @@ __all__ = [
     "DecisionIn",
     "EditIn",
     "LoginIn",
+    "MessageIn",
     "NoteIn",
     "OpenCaseIn",
     "RevealIn",
@@ -53,6 +54,7 @@ Email = Annotated[str, StringConstraints(min_length=1, max_length=320), _Storabl
 Password = Annotated[str, StringConstraints(min_length=1, max_length=1024), _Storable]
 Explanation = Annotated[str, StringConstraints(max_length=500), _Storable]
 NoteText = Annotated[str, StringConstraints(min_length=1, max_length=10_000), _Storable]
+MessageText = Annotated[str, StringConstraints(min_length=1, max_length=50_000), _Storable]
 Value = Annotated[str, StringConstraints(min_length=1, max_length=1000), _Storable]
 
 
@@ -96,6 +98,10 @@ class AssignIn(_Strict):
 
 class NoteIn(_Strict):
     text: NoteText
+
+
+class MessageIn(_Strict):
+    text: MessageText
 
 
 class EditIn(_Strict):
