@@ -76,6 +76,7 @@ _WORDS: dict[str, tuple[str, str, str]] = {
         "Les changements d'IBAN et d'adresse s'appliquent après accord d'un chef d'équipe.",
         "Wijzigingen van IBAN en adres gelden pas na goedkeuring door een teamleider.",
     ),
+    "agent": ("Agent", "Conseiller", "Medewerker"),
     "agent_load": ("Agent load", "Charge des conseillers", "Belasting per medewerker"),
     "open_cases": ("Open cases", "Dossiers ouverts", "Open dossiers"),
     "capacity": ("Capacity", "Capacité", "Capaciteit"),
@@ -264,7 +265,12 @@ _WORDS: dict[str, tuple[str, str, str]] = {
     "st_new": ("new", "nouveau", "nieuw"),
     "st_assigned": ("assigned", "assigné", "toegewezen"),
     "st_in_progress": ("in progress", "en cours", "in behandeling"),
-    "st_pending_customer": ("waiting for you", "en attente de vous", "wacht op u"),
+    "st_pending_customer": (
+        "waiting for the customer",
+        "en attente du client",
+        "wacht op de klant",
+    ),
+    "you_pending_customer": ("waiting for you", "en attente de vous", "wacht op u"),
     "st_resolved": ("resolved", "résolu", "opgelost"),
     "st_closed": ("closed", "clôturé", "afgesloten"),
     # messages
