@@ -9,8 +9,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
-from ecluse.review import DECIDING_ROLES, Review
-from ecluse.vocabulary import CaseType
+from ecluse.vocabulary import CaseType, Role
 from ecluse.web._charts import bar_chart
 from ecluse.web._session import Anonymous, Staff, require_role
 from ecluse.web._signin import with_pre_cookie
@@ -20,18 +19,24 @@ __all__ = ["router"]
 
 router = APIRouter()
 
+# Who decides on a line (``ecluse.review.DECIDING_ROLES``, checked again by the service).
+# ecluse.review is imported on first use: it brings the usage engines (pyarrow), which the
+# rest of the console and the API do not need at start-up.
+_DECIDERS = (Role.ANALYST, Role.SUPERVISOR)
 
-def _review(page: Page) -> Review:
+
+def _review(page: Page) -> Any:
     st = page.state
     if st.review is None:
+        from ecluse.review import Review
+
         st.review = Review(st.desk)
-    review: Review = st.review
-    return review
+    return st.review
 
 
 @router.get("/reviews", response_class=HTMLResponse)
 def reviews(page: Staff) -> HTMLResponse:
-    require_role(page, *DECIDING_ROLES)
+    require_role(page, *_DECIDERS)
     assert page.me is not None
     cases = [c for c in page.state.desk.queue(page.me) if c.case_type is CaseType.USAGE_REVIEW]
     return page.render("reviews.html", cases=cases)
@@ -55,7 +60,7 @@ def _evidence_chart(alert: dict[str, Any], title: str) -> list[tuple[str, Markup
 
 @router.get("/reviews/{case_id}", response_class=HTMLResponse)
 def review_page(case_id: str, page: Staff) -> HTMLResponse:
-    require_role(page, *DECIDING_ROLES)
+    require_role(page, *_DECIDERS)
     assert page.me is not None
     look = _review(page).first_look(page.me, case_id[:40], page.now)
     alert = look["alert"]

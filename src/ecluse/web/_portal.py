@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import json
 from typing import Annotated, Any
 
@@ -146,8 +147,5 @@ def portal_logout(request: Request, page: Customer) -> Response:
 
 
 def _contest_available() -> bool:
-    try:
-        import ecluse.review  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    # Looked up, not imported: the usage-review module brings heavy analytics libraries.
+    return importlib.util.find_spec("ecluse.review") is not None
