@@ -184,3 +184,15 @@ def totp_code(secret: str) -> str:
         time.sleep(1)
     _last_step[secret] = step
     return str(pyotp.TOTP(secret).at(step * 30))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The console tests share one seeded server and build on each other's steps (a change the
+    # agent asks for, the team lead approves): under `--dist loadgroup` they stay on one worker,
+    # in file order.
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    here = Path(__file__).parent
+    for item in items:
+        if "console" in getattr(item, "fixturenames", ()) and here in Path(item.path).parents:
+            item.add_marker(pytest.mark.xdist_group("console"))
