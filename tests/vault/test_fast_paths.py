@@ -9,8 +9,8 @@ from stdnum.be import bis, nn
 from ecluse.keys import BlindIndexer
 from ecluse.vault import Invalid, check_ean, normalise_national_number
 from ecluse.vault._normalise import _national_number_ok
-from ecluse.vault._parse import index_entries
-from ecluse.vault._store import random_id
+from ecluse.vault._parse import blind_digest, index_entries
+from ecluse.vault._store import random_id, random_ids
 
 
 def _with_check(body: int, born_2000s: bool) -> str:
@@ -73,3 +73,16 @@ def test_normalise_national_number_keeps_its_verdicts() -> None:
             assert "checksum" in str(exc)
         else:
             raise AssertionError(f"{wrong} accepted")
+
+
+def test_random_ids_come_in_the_number_asked_and_never_repeat() -> None:
+    ids = random_ids("c", 16, 5000)
+    assert len(ids) == len(set(ids)) == 5000
+    assert all(len(i) == 17 and set(i[1:]) <= set("bcdfghjkmnpqrstvwxz") for i in ids)
+    assert random_ids("k", 14, 0) == []
+
+
+def test_blind_digest_is_the_indexers_digest() -> None:
+    indexer = BlindIndexer(b"\x02" * 32)
+    for kind, value in [("phone", "+32470123456"), ("email", "éloïse@exemple.be")]:
+        assert blind_digest(indexer, kind, value) == indexer.digest(kind, value)
