@@ -33,11 +33,11 @@ demo: $(INSTALL_STAMP) ## Seed a synthetic Belgian operator in $(DEMO_DIR) and s
 browsers: ## Install Debian's Chromium for the console's browser tests (if missing)
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
-test: $(INSTALL_STAMP) browsers ## Run every test (SQLite and PostgreSQL), lint and type checks
+test: $(INSTALL_STAMP) browsers ## Run every test (SQLite and PostgreSQL, 2 xdist workers), lint and type checks
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist loadgroup --durations=20 $(PYTEST_ARGS)
 
 lint: $(INSTALL_STAMP) ## ruff (lint + format check) and mypy --strict on the core
 	$(BIN)/ruff check src tests bench

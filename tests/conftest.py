@@ -17,6 +17,10 @@ a subprocess) is a no-op:
 ``tests/db/test_migrations.py`` checks that the migrations build exactly ``ecluse.db.metadata``
 on both backends, so the template cannot hide a broken migration.
 
+Temporary directories (``tmp_path``, so the SQLite files) go to ``/dev/shm`` when it is a tmpfs
+with room, since SQLite syncs every commit; ``ECLUSE_TEST_TMPFS=0`` keeps them in the default
+temporary directory.
+
 Without a PostgreSQL server the PG runs are skipped with a loud notice, unless
 ``ECLUSE_REQUIRE_PG=1`` (as in CI), which turns the skip into a failure.
 """
@@ -386,6 +390,27 @@ def inst(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     installation = init_installation(data_dir, database_url=db_url)
     yield installation
     installation.close()
+
+
+def _tmpfs_with_room(path: str, room: int) -> bool:
+    try:
+        mounts = Path("/proc/mounts").read_text(encoding="utf-8").splitlines()
+        stat = os.statvfs(path)
+    except OSError:
+        return False
+    on_tmpfs = any(m.split()[1:3] == [path, "tmpfs"] for m in mounts if len(m.split()) > 2)
+    return on_tmpfs and os.access(path, os.W_OK) and stat.f_bavail * stat.f_frsize >= room
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Test databases live under tmp_path, and SQLite syncs every commit (synchronous=FULL): about
+    # 10 ms a commit on a loaded disk, 1 ms on tmpfs. A test survives no power cut either way,
+    # so temporary directories go to /dev/shm when it has room (ECLUSE_TEST_TMPFS=0: they don't).
+    # xdist workers inherit the controller's base directory.
+    if config.option.basetemp or os.environ.get("PYTEST_DEBUG_TEMPROOT"):
+        return
+    if os.environ.get("ECLUSE_TEST_TMPFS") != "0" and _tmpfs_with_room("/dev/shm", 2 << 30):
+        os.environ["PYTEST_DEBUG_TEMPROOT"] = "/dev/shm"
 
 
 @pytest.hookimpl(tryfirst=True)
