@@ -124,11 +124,14 @@ class SparkEngine:
                 SparkSession.builder.master(master)
                 .appName("ecluse-usage")
                 .config("spark.ui.enabled", "false")
+                .config("spark.ui.showConsoleProgress", "false")
                 .config("spark.sql.session.timeZone", "UTC")
                 .config("spark.sql.shuffle.partitions", "8")
                 .config("spark.sql.ansi.enabled", "false")
                 .getOrCreate()
             )
+        if self._own:
+            self._spark.sparkContext.setLogLevel("ERROR")
         self._cached: list[Any] = []
 
     @property

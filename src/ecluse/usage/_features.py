@@ -65,10 +65,14 @@ party_class AS (
          max_by(m.country, m.plen) AS country,
          max_by(m.prefix, m.plen) AS prefix
   FROM (
-    SELECT p.other_party, r.range_class, r.country, r.prefix, r.plen
-    FROM (SELECT DISTINCT other_party FROM pairs WHERE other_party IS NOT NULL) p
-    CROSS JOIN range_lens l
-    JOIN ranges r ON r.plen = l.plen AND r.prefix = substr(p.other_party, 1, l.plen)
+    SELECT k.other_party, r.range_class, r.country, r.prefix, r.plen
+    FROM (
+      -- the candidate prefix of each length as a column, so that the join is on equal keys
+      SELECT p.other_party, l.plen, substr(p.other_party, 1, l.plen) AS candidate
+      FROM (SELECT DISTINCT other_party FROM pairs WHERE other_party IS NOT NULL) p
+      CROSS JOIN range_lens l
+    ) k
+    JOIN ranges r ON r.plen = k.plen AND r.prefix = k.candidate
   ) m
   GROUP BY m.other_party
 ),
