@@ -155,19 +155,26 @@ def _gs1_check_digit(body: str) -> int:
     return (10 - total % 10) % 10
 
 
-def normalise_postcode(raw: str, country: str) -> str:
-    """A postcode in its country's format (Belgium and Luxembourg: 4 digits, MA/FR/DE: 5...)."""
-    text = raw.strip().upper()
-    patterns = {
+#: Postcode formats: Belgium and Luxembourg 4 digits, MA/FR/DE 5, the Netherlands 4 + 2 letters.
+_POSTCODES = {
+    country: re.compile(pattern)
+    for country, pattern in {
         "BE": r"\d{4}",
         "LU": r"(L-)?\d{4}",
         "NL": r"\d{4} ?[A-Z]{2}",
         "FR": r"\d{5}",
         "DE": r"\d{5}",
         "MA": r"\d{5}",
-    }
-    pattern = patterns.get(country.upper())
-    if pattern is None or re.fullmatch(pattern, text):
+    }.items()
+}
+_DMY_RE = re.compile(r"\d{2}[/.-]\d{2}[/.-]\d{4}")
+
+
+def normalise_postcode(raw: str, country: str) -> str:
+    """A postcode in its country's format (Belgium and Luxembourg: 4 digits, MA/FR/DE: 5...)."""
+    text = raw.strip().upper()
+    pattern = _POSTCODES.get(country.upper())
+    if pattern is None or pattern.fullmatch(text):
         return text
     raise Invalid(f"not a {country.upper()} postcode")
 
@@ -176,7 +183,7 @@ def normalise_birth_date(raw: str, today: date | None = None) -> str:
     """ISO date (YYYY-MM-DD, or DD/MM/YYYY as Belgian CRMs write it) in a plausible range."""
     text = raw.strip()
     try:
-        if re.fullmatch(r"\d{2}[/.-]\d{2}[/.-]\d{4}", text):
+        if _DMY_RE.fullmatch(text):
             value = date(int(text[6:]), int(text[3:5]), int(text[:2]))
         else:
             value = date.fromisoformat(text)

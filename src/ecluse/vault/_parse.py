@@ -64,6 +64,8 @@ _MAX_RAW_KEPT = 200
 _COUNTRIES = frozenset({"BE", "FR", "NL", "LU", "DE", "MA"})
 _EXTERNAL_ID_RE = re.compile(r"^[\w.\-/:=+@#]{1,64}$")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# One encoder for every row: json.dumps with options builds a new JSONEncoder per call.
+_to_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 # Named tuples rather than dataclasses: they cross the worker pipe by the thousand, and a
@@ -97,6 +99,8 @@ class _Row:
 
     def text(self, name: str) -> str:
         value = self.values.get(name)
+        if value.__class__ is str:  # the common case, CSV; skips str()
+            return value.strip()
         return "" if value is None else str(value).strip()
 
     def items(self, name: str) -> list[Any]:
@@ -213,7 +217,7 @@ def parse_row(values: dict[str, Any], line: int, indexer: BlindIndexer) -> Prepa
     }
     index = index_entries(record, indexer)
     invalid = ",".join(sorted({issue["field"] for issue in row.issues}))
-    blob = json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode()
+    blob = _to_json(record).encode()
     return Prepared(line, external_id, language, blob, index, invalid)
 
 
