@@ -64,6 +64,7 @@ def test_notify_contest_decide_restore_end_to_end(
         )
     )
     deliver_pending(world.inst.engine, [channel], keyring=world.inst.keyring, now=NOW)
+    channel.close()  # the channel keeps one SMTP session per delivery pass
     (mail,) = smtp_server.messages
     row = world.row_of(customer_id)
     assert mail["To"] == row["email"]
@@ -117,6 +118,7 @@ def test_notify_contest_decide_restore_end_to_end(
     deliver_pending(
         world.inst.engine, [channel], keyring=world.inst.keyring, now=NOW + timedelta(hours=5)
     )
+    channel.close()
     subjects = [m["Subject"] for m in smtp_server.messages]
     assert len(subjects) == 3  # contact, decision, restored
 

@@ -37,6 +37,9 @@ def demo(
     if target.exists() and any(target.iterdir()):
         raise ConfigError(f"{target}: not empty; the demo needs a fresh data directory")
     inst = init_installation(target)
+    # Links in customer notices (contest a usage decision) point at this demo's portal.
+    with inst.settings.config_path.open("a", encoding="utf-8") as config:
+        config.write(f'\n[portal]\nbase_url = "http://{host}:{port}/portal"\n')
     try:
         with Progress(
             TextColumn("[bold]importing the CRM extract[/]"),

@@ -194,8 +194,8 @@ class Review:
             case.id,
             customer_id,
             {
+                # (the alert id stays in usage_reviews: its hex could read as a number)
                 "step": "opened",
-                "alert": alert.alert_id,
                 "detector": alert.detector,
                 "severity": str(alert.severity),
                 "contacted": bool(notification_id),
