@@ -82,11 +82,12 @@ def test_checkpoints_every_n_entries_and_on_demand(led: Ledger) -> None:
 
 
 def test_checkpoint_when_the_last_one_is_older_than_the_period(engine: Engine) -> None:
-    led = Ledger(engine, KEY, checkpoint_every=1000, checkpoint_seconds=0.05)
+    # A period long enough that the first append is never itself late on a loaded machine.
+    led = Ledger(engine, KEY, checkpoint_every=1000, checkpoint_seconds=1.0)
     led.close()  # no timer: this checks the check made inside the append transaction
     led.checkpoint()  # the empty tree
     led.append(view(0))
-    time.sleep(0.1)
+    time.sleep(1.1)
     led.append(view(1))  # due by time: signed in the same transaction
     assert [cp.tree_size for cp in led.checkpoints()] == [0, 2]
 
