@@ -263,3 +263,31 @@ def test_a_leaver_is_out_at_once(console: Console) -> None:
             data={"csrf": csrf_of(form.text), "email": login.email, "password": login.password},
         )
         assert again.status_code == 401
+
+
+def test_agent_reads_the_thread_pseudonymised_and_replies(console: Console) -> None:
+    """GIVEN a customer message naming them WHEN the agent opens the case THEN the thread
+    shows tokens, never the name; a reply with tokens is accepted and re-identified."""
+    login = console.login("agent", "Atlas Contact")
+    case_id = _agent_case(console, login.email)
+    desk = desk_for(console.inst)
+    customer = vault_of(console.inst).get(desk.get(case_id).customer_id)
+    desk.messages.post_message(case_id, f"Bonjour, je suis {customer.full_name}, merci.")
+    with signed_in(console, login) as agent:
+        page = agent.get(f"/cases/{case_id}")
+        assert customer.last_name not in page.text and "[PERSON_1]" in page.text
+        sent = agent.post(
+            f"/cases/{case_id}/reply",
+            data={"csrf": csrf_of(page.text), "text": "Bonjour [PERSON_1], c'est réglé."},
+        )
+        assert sent.status_code in (200, 303)
+    (reply,) = [
+        m
+        for m in desk.messages.thread(
+            principal_for(console.inst.engine, find_person(console.inst.engine, login.email).id),
+            case_id,
+        )
+        if m.direction == "outbound"
+    ]
+    assert reply.status == "ready"
+    assert customer.last_name in desk.messages.outgoing_text(reply.id)

@@ -45,6 +45,7 @@ def case_page(
     desk = page.state.desk
     view: CaseView = desk.view(page.me, case_id, page.now)
     history = desk.history(page.me, case_id)
+    thread = desk.messages.thread(page.me, case_id)
     case = view.case
     shown: dict[FieldClass, tuple[Any, ...]] = {}
     if revealed is not None:
@@ -64,6 +65,7 @@ def case_page(
         view=view,
         case=case,
         history=history,
+        thread=thread,
         shown=shown,
         revealable=[f for f in view.fields if f.can_reveal],
         editable=[f for f in view.fields if f.edit != "no"],
@@ -124,6 +126,16 @@ def move(
     page.state.desk.transition(page.me, case_id, to, outcome=outcome or None)
     target = "/queue" if to in (CaseStatus.RESOLVED, CaseStatus.CLOSED) else f"/cases/{case_id}"
     return RedirectResponse(target, status_code=303)
+
+
+@router.post("/cases/{case_id}/reply")
+def reply(
+    case_id: str, page: Staff, text: Annotated[str, Form(max_length=50_000)] = ""
+) -> Response:
+    """The reply goes out re-identified, or is held for review if it carries foreign data."""
+    assert page.me is not None
+    page.state.desk.messages.reply(page.me, case_id, text, page.now)
+    return RedirectResponse(f"/cases/{case_id}#messages", status_code=303)
 
 
 @router.post("/cases/{case_id}/note")

@@ -64,6 +64,18 @@ _WORDS: dict[str, tuple[str, str, str]] = {
     "note": ("Internal note", "Note interne", "Interne notitie"),
     "add_note": ("Add note", "Ajouter la note", "Notitie toevoegen"),
     "history": ("History", "Historique", "Geschiedenis"),
+    "messages": ("Messages", "Messages", "Berichten"),
+    "no_messages": ("No messages yet.", "Pas encore de message.", "Nog geen berichten."),
+    "reply": ("Reply to the customer", "Répondre au client", "Antwoorden aan de klant"),
+    "reply_help": (
+        "Write tokens such as [PERSON_1] where the customer's data goes: they are filled in "
+        "on the operator's side when the reply is sent.",
+        "Écrivez les jetons comme [PERSON_1] là où vont les données du client : ils sont "
+        "remplis chez l'opérateur à l'envoi.",
+        "Schrijf tokens zoals [PERSON_1] waar de gegevens van de klant komen: ze worden bij "
+        "de operator ingevuld bij het verzenden.",
+    ),
+    "held": ("held for review", "retenu pour vérification", "tegengehouden voor controle"),
     "change": ("Request a change", "Demander une modification", "Wijziging aanvragen"),
     "new_value": ("New value", "Nouvelle valeur", "Nieuwe waarde"),
     "street": ("Street", "Rue", "Straat"),
