@@ -18,6 +18,7 @@ import contextlib
 import csv
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -179,6 +180,7 @@ def main() -> None:
             "blind-index look-up p99 ≤ 1 ms.\n\n" + table + "\n\n" + _bounds(main_us, solo_us),
         )
     inst.close()
+    shutil.rmtree(work, ignore_errors=True)  # ~0.5 GB at 100,000 rows
 
 
 if __name__ == "__main__":
