@@ -41,28 +41,11 @@ def _declared_metadata() -> sa.MetaData:
     return metadata
 
 
-# Known drift, left to the owning module: 0009_review declares these with `unique=True`, and
-# Alembic's `op.create_table` does not apply the metadata's naming convention, so PostgreSQL
-# names them `<table>_<column>_key` (and SQLite leaves them unnamed) instead of `uq_...`. The
-# constraints exist and hold; only their names differ. Remove an entry once it is fixed.
-KNOWN_UNIQUE_NAME_DRIFT = {("usage_reviews", "alert_id"), ("usage_reviews", "contest_token_hash")}
-
-
-def _known(diff: Any) -> bool:
-    if not (isinstance(diff, tuple) and diff[0] in ("add_constraint", "remove_constraint")):
-        return False
-    constraint = diff[1]
-    if not isinstance(constraint, sa.UniqueConstraint) or len(constraint.columns) != 1:
-        return False
-    (column,) = constraint.columns
-    return (str(constraint.table.name), str(column.name)) in KNOWN_UNIQUE_NAME_DRIFT
-
-
 def _differences(engine: Engine) -> list[Any]:
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         diffs = compare_metadata(context, _declared_metadata())
-    return [diff for diff in diffs if not _known(diff)]
+    return list(diffs)
 
 
 def _names(value: str | Sequence[str] | None) -> tuple[str, ...]:

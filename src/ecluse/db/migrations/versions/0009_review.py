@@ -21,12 +21,12 @@ def upgrade() -> None:
     op.create_table(
         "usage_reviews",
         sa.Column("case_id", sa.String(24), sa.ForeignKey("cases.id"), primary_key=True),
-        sa.Column("alert_id", sa.String(32), nullable=False, unique=True),
+        sa.Column("alert_id", sa.String(32), nullable=False),
         sa.Column("line_id", sa.String(32), nullable=False, index=True),
         sa.Column("detector", sa.String(32), nullable=False),
         sa.Column("severity", sa.String(8), nullable=False),
         sa.Column("alert_body", sa.Text, nullable=False),
-        sa.Column("contest_token_hash", sa.LargeBinary(32), nullable=False, unique=True),
+        sa.Column("contest_token_hash", sa.LargeBinary(32), nullable=False),
         sa.Column("sealed_token", sa.LargeBinary, nullable=False),  # for later messages
         sa.Column("opened_at", UTCDateTime, nullable=False),
         sa.Column("contacted_at", UTCDateTime, nullable=True),
@@ -35,6 +35,9 @@ def upgrade() -> None:
         sa.Column("decided_at", UTCDateTime, nullable=True),
         sa.Column("decision", sa.String(32), nullable=True),
         sa.Column("status", sa.String(16), nullable=False),
+        # named as the metadata's naming convention names them
+        sa.UniqueConstraint("alert_id", name="uq_usage_reviews_alert_id"),
+        sa.UniqueConstraint("contest_token_hash", name="uq_usage_reviews_contest_token_hash"),
     )
     op.create_table(
         "line_measures",
