@@ -21,11 +21,9 @@ app.add_typer(review_app, name="review")
 
 def _review(inst: Installation) -> Review:
     from ecluse.cases import desk_for
-    from ecluse.review import HttpProvisioning, Review
+    from ecluse.review import review_for
 
-    cfg = inst.settings.section("provisioning")
-    control = HttpProvisioning(cfg["url"], cfg.get("token", "")) if cfg.get("url") else None
-    return Review(desk_for(inst), control=control)
+    return review_for(desk_for(inst))
 
 
 @review_app.command("open")

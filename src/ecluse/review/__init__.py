@@ -14,7 +14,7 @@ from ecluse.review._control import (
     ProvisioningError,
 )
 from ecluse.review._report import ReviewReport, review_report
-from ecluse.review._service import DECIDING_ROLES, MEASURES, Review, ReviewOpened
+from ecluse.review._service import DECIDING_ROLES, MEASURES, Review, ReviewOpened, review_for
 
 __all__ = [
     "DECIDING_ROLES",
@@ -26,5 +26,6 @@ __all__ = [
     "Review",
     "ReviewOpened",
     "ReviewReport",
+    "review_for",
     "review_report",
 ]

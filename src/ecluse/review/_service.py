@@ -36,7 +36,7 @@ from ecluse.vault import Customer
 from ecluse.vault._tables import customer_index
 from ecluse.vocabulary import CaseStatus, CaseType, Role
 
-__all__ = ["DECIDING_ROLES", "MEASURES", "Review", "ReviewOpened"]
+__all__ = ["DECIDING_ROLES", "MEASURES", "Review", "ReviewOpened", "review_for"]
 
 #: Who decides on a line: the operator's analysts and supervisors, never a vendor.
 DECIDING_ROLES = frozenset({Role.ANALYST, Role.SUPERVISOR})
@@ -676,6 +676,18 @@ class Review:
                 now,
             )
         )
+
+
+def review_for(desk: Desk) -> Review:
+    """The installation's review desk, reaching the network through ``[provisioning]``
+    (``url``, ``token``) when it is configured, else through the measures list."""
+    from ecluse.review._control import HttpProvisioning
+
+    cfg = desk.inst.settings.section("provisioning")
+    control = (
+        HttpProvisioning(str(cfg["url"]), str(cfg.get("token", ""))) if cfg.get("url") else None
+    )
+    return Review(desk, control=control)
 
 
 def _hours(now: datetime, until: datetime | None) -> int:

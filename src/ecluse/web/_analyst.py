@@ -28,9 +28,9 @@ _DECIDERS = (Role.ANALYST, Role.SUPERVISOR)
 def _review(page: Page) -> Any:
     st = page.state
     if st.review is None:
-        from ecluse.review import Review
+        from ecluse.review import review_for
 
-        st.review = Review(st.desk)
+        st.review = review_for(st.desk)
     return st.review
 
 
