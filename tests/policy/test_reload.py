@@ -113,7 +113,7 @@ def test_automatic_reload_on_file_change_and_failure_report(tmp_path: Path) -> N
     changes: list[PolicyChange] = []
     errors: list[PolicyError] = []
     engine = PolicyEngine(
-        tmp_path, on_change=changes.append, on_error=errors.append, check_interval=0.0
+        tmp_path, on_change=changes.append, on_error=errors.append, check_interval=0.0, settle=0.0
     )
     write(tmp_path / "need_to_know.cedar", INVOICE_WITH_EMAIL)
     assert visible(engine, AGENT, INVOICE) == ["name", "email"]
@@ -126,7 +126,7 @@ def test_automatic_reload_on_file_change_and_failure_report(tmp_path: Path) -> N
 
 
 def test_checks_are_rate_limited(tmp_path: Path) -> None:
-    engine = PolicyEngine(tmp_path, check_interval=3600.0)
+    engine = PolicyEngine(tmp_path, check_interval=3600.0, settle=0.0)
     write(tmp_path / "need_to_know.cedar", INVOICE_WITH_EMAIL)
     assert visible(engine, AGENT, INVOICE) == ["name", "contracts", "invoices"]
     assert engine.check_for_changes() is not None  # an explicit check looks at once
@@ -229,13 +229,38 @@ def test_policy_dir_from_settings(tmp_path: Path) -> None:
         PolicyEngine.for_settings(settings(tmp_path, {"check_interval": "often"}))
 
 
+def test_a_file_being_written_is_not_loaded_until_it_settles(tmp_path: Path) -> None:
+    """GIVEN an engine with the operator's override in force
+    WHEN a copy truncates the file (it is empty for a moment) and a check runs at once
+    THEN the empty file is not put in force; once the written file has stayed the same for
+    the settle time, it is."""
+    write(tmp_path / "need_to_know.cedar", INVOICE_WITH_EMAIL)
+    engine = PolicyEngine(tmp_path, check_interval=0.0, settle=0.2)
+    assert visible(engine, AGENT, INVOICE) == ["name", "email"]
+    write(tmp_path / "need_to_know.cedar", "")  # truncated, not yet written
+    assert engine.check_for_changes() is None
+    assert visible(engine, AGENT, INVOICE) == ["name", "email"]
+    write(tmp_path / "need_to_know.cedar", INVOICE_WITH_EMAIL.replace("email", "phone"))
+    assert engine.check_for_changes() is None  # changed again: the wait starts over
+    time.sleep(0.25)
+    assert engine.check_for_changes() is not None
+    assert visible(engine, AGENT, INVOICE) == ["name", "phone"]
+
+
+def test_settle_time_from_the_configuration(tmp_path: Path) -> None:
+    engine = PolicyEngine.for_settings(settings(tmp_path, {"settle": 2}))
+    assert engine.settle == 2.0
+    with pytest.raises(ConfigError, match=r"\[policy\] settle: must be ≥ 0"):
+        PolicyEngine.for_settings(settings(tmp_path, {"settle": -1}))
+
+
 def test_views_stay_consistent_while_policies_change_under_load(tmp_path: Path) -> None:
     """GIVEN threads reading case views continuously, checking files on every call
     WHEN the operator's file changes back and forth
     THEN every view a thread gets is one of the two policy sets' views, never a mix,
     and no thread fails."""
     changes: list[PolicyChange] = []
-    engine = PolicyEngine(tmp_path, check_interval=0.0, on_change=changes.append)
+    engine = PolicyEngine(tmp_path, check_interval=0.0, settle=0.02, on_change=changes.append)
     default_view = visible(engine, AGENT, INVOICE)
     write(tmp_path / "need_to_know.cedar", INVOICE_WITH_EMAIL)
     engine.reload()

@@ -6,9 +6,12 @@ Cedar batch) and then serves it from a dictionary: a cached view costs a tuple h
 dictionary look-up.
 
 The engine watches its files' modification times (at most once per ``check_interval``
-seconds, on the next call). A new set that fails to load leaves the previous one in force and
-is reported; a new set that loads is first handed to the ``on_change`` listeners (the case
-desk ledgers it) and only then takes effect, with an empty cache.
+seconds, on the next call). A change is loaded once the files have stopped changing for
+``settle`` seconds: an editor or a copy that truncates a file and then writes it must not
+put a half-written or empty file in force, even for a moment. A new set that fails to load
+leaves the previous one in force and is reported; a new set that loads is first handed to
+the ``on_change`` listeners (the case desk ledgers it) and only then takes effect, with an
+empty cache.
 """
 
 from __future__ import annotations
@@ -73,10 +76,13 @@ class PolicyEngine:
         on_change: ChangeListener | None = None,
         on_error: ErrorListener | None = None,
         check_interval: float = 1.0,
+        settle: float = 0.5,
     ) -> None:
         self.override_dir = override_dir
         self.defaults_dir = defaults_dir
         self.check_interval = check_interval
+        self.settle = settle
+        self._settling: tuple[tuple[tuple[str, int, int], ...], float] | None = None
         self.last_error: PolicyError | None = None
         self._change_listeners: list[ChangeListener] = [on_change] if on_change else []
         self._error_listeners: list[ErrorListener] = [on_error] if on_error else []
@@ -96,21 +102,19 @@ class PolicyEngine:
         on_change: ChangeListener | None = None,
         on_error: ErrorListener | None = None,
         check_interval: float = 1.0,
+        settle: float = 0.5,
     ) -> PolicyEngine:
         """The engine of an installation: defaults plus its policy directory.
 
-        ``[policy] check_interval`` (seconds, default 1) overrides ``check_interval``.
+        ``[policy] check_interval`` and ``[policy] settle`` (seconds, defaults 1 and 0.5)
+        override the arguments.
         """
-        configured = settings.section("policy").get("check_interval", check_interval)
-        if isinstance(configured, bool) or not isinstance(configured, int | float):
-            raise ConfigError(f"{settings.config_path}: [policy] check_interval: not a number")
-        if configured < 0:
-            raise ConfigError(f"{settings.config_path}: [policy] check_interval: must be ≥ 0")
         return cls(
             policy_dir(settings),
             on_change=on_change,
             on_error=on_error,
-            check_interval=float(configured),
+            check_interval=_seconds(settings, "check_interval", check_interval),
+            settle=_seconds(settings, "settle", settle),
         )
 
     # --- what is in force ---------------------------------------------------------------
@@ -209,13 +213,25 @@ class PolicyEngine:
     def check_for_changes(self) -> PolicyChange | None:
         """Reload if a file changed since the last look; never raises.
 
-        A failed reload is logged, kept in :attr:`last_error` and given to the ``on_error``
-        listeners; the policies in force do not change.
+        A changed set is loaded only once the same files have been seen unchanged for
+        ``settle`` seconds; until then the policies in force stay. A failed reload is
+        logged, kept in :attr:`last_error` and given to the ``on_error`` listeners; the
+        policies in force do not change.
         """
-        self._next_check = time.monotonic() + self.check_interval
+        now = time.monotonic()
+        self._next_check = now + self.check_interval
         snapshot = self._stat()
         if snapshot == self._snapshot:
+            self._settling = None
             return None
+        if self.settle > 0:
+            if self._settling is None or self._settling[0] != snapshot:
+                self._settling = (snapshot, now)  # still being written? look again soon
+                self._next_check = now + min(self.check_interval, self.settle)
+                return None
+            if now - self._settling[1] < self.settle:
+                self._next_check = self._settling[1] + self.settle
+                return None
         if not self._reloading.acquire(blocking=False):
             return None  # another thread is reloading right now; its result will do
         try:
@@ -264,6 +280,15 @@ class PolicyEngine:
             self._snapshot = snapshot
         log.info("policy set changed: %s -> %s", old.digest[:12], bundle.digest[:12])
         return change
+
+
+def _seconds(settings: Settings, key: str, default: float) -> float:
+    configured = settings.section("policy").get(key, default)
+    if isinstance(configured, bool) or not isinstance(configured, int | float):
+        raise ConfigError(f"{settings.config_path}: [policy] {key}: not a number")
+    if configured < 0:
+        raise ConfigError(f"{settings.config_path}: [policy] {key}: must be ≥ 0")
+    return float(configured)
 
 
 _OTHER = "\x00other"  # stands for any value no policy names (see _analysis)
