@@ -18,7 +18,9 @@ from typing import Any
 import psycopg
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from psycopg import sql
@@ -26,6 +28,7 @@ from sqlalchemy.engine import Engine
 
 import ecluse
 from ecluse.db import create_engine, metadata, migrate
+from ecluse.vault._seal import unpack_index_keys
 
 from ..conftest import PG_URL, pg_url_for
 
@@ -156,3 +159,49 @@ def test_each_test_starts_where_the_migrations_leave_it(
                 )
             ).all()
         conn.rollback()
+
+
+def _upgrade(engine: Engine, target: str) -> None:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, target)
+
+
+def test_keys_and_index_entries_move_into_the_customer_row(fresh_engine: Engine) -> None:
+    """GIVEN a vault at 0011 with customers, wrapped keys and blind-index entries in their own
+    tables WHEN 0012 runs THEN each customer row holds its wrapped key and its own entries, the
+    entries stay where look-ups find them, and an erased customer (no key) stays keyless."""
+    _upgrade(fresh_engine, "0011_vault_without_rowid")
+    stamp = "2026-01-05 09:00:00" if fresh_engine.dialect.name == "sqlite" else NOW
+    with fresh_engine.begin() as conn:
+        for cid in ("cbbbb", "cdddd"):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO customers (id, external_id, invalid_fields, created_at,"
+                    " updated_at) VALUES (:cid, :cid, '', :at, :at)"
+                ),
+                {"cid": cid, "at": stamp},
+            )
+        conn.execute(
+            sa.text("INSERT INTO customer_keys VALUES ('cbbbb', 'k1', :w)"), {"w": b"wrapped"}
+        )
+        entries = [("email", b"\x01" * 32), ("phone", b"\x02" * 32), ("phone", b"\x03" * 32)]
+        for kind, digest in entries:
+            conn.execute(
+                sa.text("INSERT INTO customer_index VALUES (:k, :d, 'cbbbb')"),
+                {"k": kind, "d": digest},
+            )
+    migrate(fresh_engine)
+    assert _differences(fresh_engine) == []
+    with fresh_engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT id, kek_id, wrapped, index_keys FROM customers ORDER BY id")
+        ).all()
+        index = conn.execute(sa.text("SELECT kind, digest FROM customer_index ORDER BY 1, 2"))
+        assert [(k, bytes(d)) for k, d in index] == entries
+    (cid, kek, wrapped, keys), (other, *nothing) = rows
+    assert (cid, kek, bytes(wrapped)) == ("cbbbb", "k1", b"wrapped")
+    assert unpack_index_keys(bytes(keys)) == entries
+    assert (other, nothing) == ("cdddd", [None, None, None])

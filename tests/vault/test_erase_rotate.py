@@ -11,8 +11,12 @@ from ecluse.demo import CrmRow
 from ecluse.errors import NotFound
 from ecluse.installation import Installation, open_installation
 from ecluse.keys import DataKey, UndecryptableError
+from ecluse.org import add_person
+from ecluse.org._credentials import activate_totp_secret, open_totp
+from ecluse.org._tables import people
 from ecluse.vault import Vault, import_customers, rotate_kek, vault_of
-from ecluse.vault._tables import customer_index, customer_keys, customers
+from ecluse.vault._tables import customer_index, customers
+from ecluse.vocabulary import Role
 
 from .conftest import WriteCsv
 
@@ -26,7 +30,7 @@ def test_erased_customer_ciphertext_is_unreadable(
     cid = vault.resolve(clean_rows[0]["external_id"])
     with vault.engine.connect() as conn:
         wrapped_before = conn.execute(
-            sa.select(customer_keys.c.wrapped).where(customer_keys.c.customer_id == cid)
+            sa.select(customers.c.wrapped).where(customers.c.id == cid)
         ).scalar_one()
     vault.erase(cid)
     with vault.engine.connect() as conn:
@@ -34,10 +38,11 @@ def test_erased_customer_ciphertext_is_unreadable(
             sa.select(customers.c.record).where(customers.c.id == cid)
         ).scalar_one()
         assert sealed is not None  # the ciphertext is still there, as in any backup
-        assert (
-            conn.execute(sa.select(customer_keys).where(customer_keys.c.customer_id == cid)).first()
-            is None
-        )
+        assert conn.execute(
+            sa.select(customers.c.kek_id, customers.c.wrapped, customers.c.index_keys).where(
+                customers.c.id == cid
+            )
+        ).one() == (None, None, None)
         assert (
             conn.execute(
                 sa.select(customer_index).where(customer_index.c.customer_id == cid)
@@ -51,7 +56,9 @@ def test_erased_customer_ciphertext_is_unreadable(
     assert vault.find("email", clean_rows[0]["email"]) == []
     # No key material left in the installation opens it: not the other customers' keys...
     with vault.engine.connect() as conn:
-        for other in conn.execute(sa.select(customer_keys.c.customer_id)).scalars():
+        for other in conn.execute(
+            sa.select(customers.c.id).where(customers.c.wrapped.is_not(None))
+        ).scalars():
             with pytest.raises(UndecryptableError):
                 vault.data_key(conn, other).open(sealed, cid.encode() + b"|record")
     # ...and the wrapped key's bytes are gone from the database file itself.
@@ -78,6 +85,8 @@ def test_rotation_rewraps_every_key_and_retires_the_old_kek(
 ) -> None:
     vault = vault_of(inst)
     import_customers(vault, write_csv(clean_rows[:20]), rejects_path=tmp_path / "r.csv")
+    dpo = add_person(inst.engine, email="dpo@op.example", display_name="DPO", role=Role.DPO)
+    activate_totp_secret(inst.engine, dpo.id, "JBSWY3DPEHPK3PXP", keyring=inst.keyring)
     old = inst.keyring.active_kek
     with vault.engine.connect() as conn:
         records_before = dict(conn.execute(sa.select(customers.c.id, customers.c.record)).all())
@@ -89,9 +98,11 @@ def test_rotation_rewraps_every_key_and_retires_the_old_kek(
         assert reopened.keyring.active_kek == report.new_kek != old
         again = vault_of(reopened)
         with again.engine.connect() as conn:
-            assert set(conn.execute(sa.select(customer_keys.c.kek_id)).scalars()) == {
-                report.new_kek
-            }
+            assert set(
+                conn.execute(
+                    sa.select(customers.c.kek_id).where(customers.c.wrapped.is_not(None))
+                ).scalars()
+            ) == {report.new_kek}
             # data untouched: only the wrapped keys changed
             assert (
                 dict(conn.execute(sa.select(customers.c.id, customers.c.record)).all())
@@ -99,6 +110,13 @@ def test_rotation_rewraps_every_key_and_retires_the_old_kek(
             )
         row = clean_rows[7]
         assert again.get(again.resolve(row["external_id"])).iban == row["iban"]
+        # TOTP seeds are sealed under the KEK too: re-sealed, they open without the old one
+        with again.engine.connect() as conn:
+            sealed = conn.execute(
+                sa.select(people.c.totp_secret).where(people.c.id == dpo.id)
+            ).scalar_one()
+        assert sealed.startswith(report.new_kek.encode() + b":")
+        assert open_totp(reopened.keyring, dpo.id, sealed) == "JBSWY3DPEHPK3PXP"
     finally:
         reopened.close()
 

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import hmac
+import json
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from stdnum.be import bis, nn
 
+from ecluse.demo import COLUMNS
 from ecluse.keys import BlindIndexer
 from ecluse.vault import Invalid, check_ean, normalise_national_number
 from ecluse.vault._normalise import _national_number_ok
-from ecluse.vault._parse import blind_digest, index_entries
-from ecluse.vault._store import random_id, random_ids
+from ecluse.vault._parse import Prepared, index_entries, parse_row
+from ecluse.vault._seal import random_id, random_ids
+from ecluse.vault._store import LOOKUP_KINDS
+
+KINDS = sorted({k for kinds in LOOKUP_KINDS.values() for k in kinds})
 
 
 def _with_check(body: int, born_2000s: bool) -> str:
@@ -82,7 +90,43 @@ def test_random_ids_come_in_the_number_asked_and_never_repeat() -> None:
     assert random_ids("k", 14, 0) == []
 
 
-def test_blind_digest_is_the_indexers_digest() -> None:
-    indexer = BlindIndexer(b"\x02" * 32)
-    for kind, value in [("phone", "+32470123456"), ("email", "éloïse@exemple.be")]:
-        assert blind_digest(indexer, kind, value) == indexer.digest(kind, value)
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)))  # what a decoded file can hold
+
+
+@given(key=st.binary(min_size=32, max_size=32), kind=st.sampled_from(KINDS), value=_TEXT)
+def test_the_blind_index_is_hmac_sha256_of_kind_nul_value(
+    key: bytes, kind: str, value: str
+) -> None:
+    """The copied-state digest is exactly HMAC-SHA-256(key, kind || 0x00 || value)."""
+    message = f"{kind}\x00{value}".encode()
+    assert BlindIndexer(key).digest(kind, value) == hmac.digest(key, message, "sha256")
+
+
+@given(st.lists(st.tuples(st.sampled_from(COLUMNS), _TEXT), max_size=12))
+def test_a_sealed_record_is_the_json_the_model_writes(fields: list[tuple[str, str]]) -> None:
+    """GIVEN any row WHEN it is parsed THEN its record bytes are what ``json.dumps`` writes."""
+    values = {"external_id": "C-1", "last_name": "Peeters", **dict(fields)}
+    prepared = parse_row(values, 2, BlindIndexer(b"\x02" * 32))
+    if isinstance(prepared, Prepared):
+        decoded = json.loads(prepared.record)
+        assert (
+            prepared.record
+            == json.dumps(decoded, separators=(",", ":"), ensure_ascii=False).encode()
+        )
+
+
+@pytest.mark.parametrize("amount", ["nan", "NaN", "inf", "-Infinity", "1e400", "abc"])
+def test_a_non_finite_amount_is_flagged_not_stored(amount: str) -> None:
+    """GIVEN an invoice whose amount is not a finite number WHEN the row is parsed THEN the
+    invoice is flagged and left out, and a contract keeps no monthly amount."""
+    values = {
+        "external_id": "C-1",
+        "last_name": "Peeters",
+        "invoices": f"F1|2026-01|{amount}|open",
+        "contracts": f"K1|Internet|2024-01-01|{amount}",
+    }
+    prepared = parse_row(values, 2, BlindIndexer(b"\x02" * 32))
+    assert isinstance(prepared, Prepared)
+    record = json.loads(prepared.record)
+    assert record["invoices"] == [] and "invoices" in prepared.invalid_fields
+    assert record["contracts"][0]["monthly_eur"] is None

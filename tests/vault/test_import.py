@@ -12,6 +12,8 @@ import sqlalchemy as sa
 from ecluse.demo import COLUMNS, CrmRow
 from ecluse.errors import InputError
 from ecluse.vault import Vault, import_customers
+from ecluse.vault._parse import Prepared, parse_row
+from ecluse.vault._seal import KnownCustomers, SealedRow, seal_rows
 from ecluse.vault._tables import customer_index, customers
 
 from .conftest import WriteCsv
@@ -39,10 +41,16 @@ def test_clean_file_imports_every_row_and_rerun_is_idempotent(
             sa.select(sa.func.count()).select_from(customer_index)
         ).scalar_one()
     ids_before = {vault.resolve(r["external_id"]) for r in clean_rows}
+    someone = vault.resolve(clean_rows[0]["external_id"])
+    with vault.engine.connect() as conn:
+        note = vault.data_key(conn, someone).seal(b"a note", b"aad")
     second = import_customers(vault, path, rejects_path=tmp_path / "r.csv")
     assert (second.imported, second.rejected) == (50, 0)
     assert _count(vault) == 50
     assert {vault.resolve(r["external_id"]) for r in clean_rows} == ids_before
+    assert vault.get(someone).last_name == clean_rows[0]["last_name"]
+    with vault.engine.connect() as conn:  # a known customer keeps their data key
+        assert vault.data_key(conn, someone).open(note, b"aad") == b"a note"
     with vault.engine.connect() as conn:
         assert (
             conn.execute(sa.select(sa.func.count()).select_from(customer_index)).scalar_one()
@@ -245,3 +253,59 @@ def test_large_file_through_worker_processes(vault: Vault, tmp_path: Path) -> No
     assert report.rows_read == 3000
     assert report.imported + report.rejected == 3000
     assert _count(vault) == report.imported
+
+
+def _sealed(vault: Vault, row: CrmRow, known: KnownCustomers) -> SealedRow:
+    prepared = parse_row(dict(row), 2, vault.keyring.indexer)
+    assert isinstance(prepared, Prepared)
+    (sealed,) = seal_rows([prepared], vault.keyring.key_maker, known)
+    assert isinstance(sealed, SealedRow)
+    return sealed
+
+
+@pytest.mark.parametrize("known_when_sealed", [True, False])
+def test_a_known_customer_keeps_id_and_key_however_the_row_was_sealed(
+    vault: Vault,
+    write_csv: WriteCsv,
+    clean_rows: list[CrmRow],
+    tmp_path: Path,
+    known_when_sealed: bool,
+) -> None:
+    """GIVEN a known customer WHEN a new row for them was sealed under their own key (the
+    workers knew them) or under a fresh one (they arrived meanwhile) THEN the write keeps their
+    id and data key, and the record opens with the new values."""
+    row = clean_rows[0]
+    import_customers(vault, write_csv([row]), rejects_path=tmp_path / "r.csv")
+    cid = vault.resolve(row["external_id"])
+    known = vault.known_customers([row["external_id"]]) if known_when_sealed else {}
+    assert (cid in {c for c, _ in known.values()}) is known_when_sealed
+    changed = CrmRow(**{**row, "last_name": "Vandenberghe", "email": "nieuw@voorbeeld.be"})  # type: ignore[typeddict-item]
+    sealed = _sealed(vault, changed, known)
+    with vault.engine.begin() as conn:
+        key_before = vault.data_key(conn, cid).seal(b"note", b"aad")
+        assert vault.write_batch(conn, [sealed], "run-2") == []
+    assert vault.resolve(row["external_id"]) == cid
+    assert vault.get(cid).last_name == "Vandenberghe"
+    with vault.engine.connect() as conn:
+        assert vault.data_key(conn, cid).open(key_before, b"aad") == b"note"
+    # the blind indexes follow: the new e-mail finds them, the old one no longer does
+    assert vault.find("email", "nieuw@voorbeeld.be") == [cid]
+    assert vault.find("email", row["email"]) == []
+    assert vault.find("iban", row["iban"]) == [cid]
+
+
+def test_a_row_sealed_for_a_customer_erased_since_makes_a_new_customer(
+    vault: Vault, write_csv: WriteCsv, clean_rows: list[CrmRow], tmp_path: Path
+) -> None:
+    """GIVEN a row sealed under a known customer's key WHEN that customer is erased before the
+    write THEN the row becomes a new customer (new id, new key), never the erased one."""
+    row = clean_rows[0]
+    import_customers(vault, write_csv([row]), rejects_path=tmp_path / "r.csv")
+    cid = vault.resolve(row["external_id"])
+    sealed = _sealed(vault, row, vault.known_customers([row["external_id"]]))
+    assert sealed.customer_id == cid and not sealed.fresh
+    vault.erase(cid)
+    with vault.engine.begin() as conn:
+        assert vault.write_batch(conn, [sealed], "run-2") == []
+    new = vault.resolve(row["external_id"])
+    assert new != cid and vault.get(new).last_name == row["last_name"]

@@ -9,6 +9,7 @@ evolve independently; :func:`migrate` upgrades every head.
 from __future__ import annotations
 
 from ecluse.db._engine import (
+    bulk_execute,
     bulk_insert,
     create_engine,
     is_sqlite,
@@ -22,6 +23,7 @@ from ecluse.db._types import UTCDateTime
 
 __all__ = [
     "UTCDateTime",
+    "bulk_execute",
     "bulk_insert",
     "create_engine",
     "is_sqlite",

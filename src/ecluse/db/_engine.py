@@ -98,11 +98,20 @@ def bulk_insert(conn: Connection, table: sa.Table, rows: list[tuple[Any, ...]]) 
     SQLAlchemy's per-row parameter processing costs more than SQLite's insert itself.
     Only for columns whose Python values the driver takes as they are (no TypeDecorators).
     """
+    names = ", ".join(c.name for c in table.columns)
+    markers = ", ".join(["?"] * len(table.columns))
+    bulk_execute(conn, f"INSERT INTO {table.name} ({names}) VALUES ({markers})", rows)
+
+
+def bulk_execute(conn: Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    """Run ``sql`` once per row through the driver's ``executemany``.
+
+    ``sql`` uses ``?`` markers whatever the driver, and holds no literal ``?`` or ``%``.
+    """
     if not rows:
         return
-    names = ", ".join(c.name for c in table.columns)
-    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join([marker] * len(table.columns))})"
+    if conn.dialect.paramstyle != "qmark":
+        sql = sql.replace("?", "%s")
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.executemany(sql, rows)

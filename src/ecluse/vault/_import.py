@@ -1,6 +1,6 @@
 """Streaming, crash-safe, idempotent import of CRM extracts (CSV or JSON Lines).
 
-Rows are parsed and validated in worker processes, sealed and upserted by external id in the
+Rows are parsed, validated and sealed in worker processes and upserted by external id in the
 main process, one transaction per chunk. A crash loses at most the chunk in flight; a rerun
 upserts every row again, so every valid row ends up exactly once. Memory stays constant:
 duplicates within a file are found through the database (the row records which run and line
@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import secrets
 import time
 from collections import deque
@@ -21,15 +22,16 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import sqlalchemy as sa
 
 from ecluse._csvsafe import csv_safe
 from ecluse.db import utcnow
 from ecluse.errors import InputError
-from ecluse.keys import BlindIndexer
-from ecluse.vault._parse import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Prepared, Reject, parse_row
+from ecluse.keys import BlindIndexer, KeyMaker
+from ecluse.vault._parse import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Reject, parse_row
+from ecluse.vault._seal import KnownCustomers, SealedRow, seal_rows
 from ecluse.vault._store import Vault
 from ecluse.vault._tables import import_runs
 
@@ -39,11 +41,12 @@ _CSV_FIELD_LIMIT = 64 * 1024 * 1024  # parse huge fields so they can be rejected
 # A CSV row travels to the workers as its list of fields (the header goes once per chunk):
 # building the dict there, not in the main process, keeps the main process for writing.
 _Record = tuple[int, dict[str, Any] | list[str] | Reject]
-_Chunk = tuple[tuple[str, ...], list[_Record]]
+_Chunk = tuple[tuple[str, ...], list[_Record], KnownCustomers]
 #: SQLite page cache for the importing connection: the blind-index B-tree takes inserts at
 #: random positions, and a default 2 MB cache makes most of them re-read pages.
 _IMPORT_CACHE_KIB = 64 * 1024
 Progress = Callable[[int, int], None]
+_WORKER_NICENESS = 5
 
 
 @dataclass
@@ -129,9 +132,12 @@ def import_customers(
                     [path.name, r.line, r.field, csv_safe(r.reason), csv_safe(r.external_id)]
                 )
 
-            chunks = _prepared_chunks(records, header, vault.keyring.indexer, chunk_size, workers)
+            keys = _Keys(vault.keyring.indexer, vault.keyring.key_maker)
+            chunks = _prepared_chunks(
+                records, header, keys, vault.known_customers, chunk_size, workers
+            )
             for prepared in chunks:
-                good = [p for p in prepared if isinstance(p, Prepared)]
+                good = [p for p in prepared if isinstance(p, SealedRow)]
                 report.rows_read += len(prepared)
                 for bad in prepared:
                     if isinstance(bad, Reject):
@@ -158,24 +164,39 @@ def import_customers(
     return report
 
 
+class _Keys(NamedTuple):
+    """What parsing and sealing need: the blind-index key and the active KEK, nothing else."""
+
+    indexer: BlindIndexer
+    maker: KeyMaker
+
+
 def _prepared_chunks(
     records: Iterable[_Record],
     header: list[str],
-    indexer: BlindIndexer,
+    keys: _Keys,
+    known: Callable[[list[str]], KnownCustomers],
     size: int,
     workers: int,
-) -> Iterator[list[Prepared | Reject]]:
-    """Parsed chunks, in file order; ``header`` is filled by the CSV reader once it has read it."""
-    chunks = ((tuple(header), chunk) for chunk in _chunked(records, size))
+) -> Iterator[list[SealedRow | Reject]]:
+    """Parsed and sealed chunks, in file order; ``header`` is filled by the CSV reader once it
+    has read it. Each chunk travels with the customers it names who are already known, so
+    their rows are sealed under their own id and key where they are parsed."""
+
+    def with_known(chunk: list[_Record]) -> _Chunk:
+        head = tuple(header)
+        return head, chunk, known(_external_ids(head, chunk))
+
+    chunks = (with_known(chunk) for chunk in _chunked(records, size))
     if workers <= 0:
         for chunk in chunks:
-            yield _prepare(chunk, indexer)
+            yield _prepare(chunk, keys)
         return
     ctx = get_context("forkserver")
     with ProcessPoolExecutor(
-        workers, mp_context=ctx, initializer=_init_worker, initargs=(indexer,)
+        workers, mp_context=ctx, initializer=_init_worker, initargs=(keys,)
     ) as pool:
-        pending: deque[Future[list[Prepared | Reject]]] = deque()
+        pending: deque[Future[list[SealedRow | Reject]]] = deque()
         for chunk in chunks:
             pending.append(pool.submit(_prepare_in_worker, chunk))
             if len(pending) >= workers * 2:  # bounded in-flight work: constant memory
@@ -184,29 +205,44 @@ def _prepared_chunks(
             yield pending.popleft().result()
 
 
-_worker_indexer: BlindIndexer | None = None
+_worker_keys: _Keys | None = None
 
 
-def _init_worker(indexer: BlindIndexer) -> None:
-    global _worker_indexer
-    _worker_indexer = indexer
+def _init_worker(keys: _Keys) -> None:
+    global _worker_keys
+    _worker_keys = keys
+    # The writing process is the pipeline's serial stage: when the cores are all busy it goes
+    # first, and the workers take what is left (they are ahead by a few chunks anyway).
+    os.nice(_WORKER_NICENESS)
 
 
-def _prepare_in_worker(chunk: _Chunk) -> list[Prepared | Reject]:
-    assert _worker_indexer is not None
-    return _prepare(chunk, _worker_indexer)
+def _prepare_in_worker(chunk: _Chunk) -> list[SealedRow | Reject]:
+    assert _worker_keys is not None
+    return _prepare(chunk, _worker_keys)
 
 
-def _prepare(chunk: _Chunk, indexer: BlindIndexer) -> list[Prepared | Reject]:
-    header, records = chunk
-    return [
+def _prepare(chunk: _Chunk, keys: _Keys) -> list[SealedRow | Reject]:
+    header, records, known = chunk
+    parsed = [
         v
         if isinstance(v, Reject)
         else parse_row(
-            dict(zip(header, v, strict=True)) if isinstance(v, list) else v, line, indexer
+            dict(zip(header, v, strict=True)) if isinstance(v, list) else v, line, keys.indexer
         )
         for line, v in records
     ]
+    return seal_rows(parsed, keys.maker, known)
+
+
+def _external_ids(header: tuple[str, ...], records: list[_Record]) -> list[str]:
+    """The external ids a chunk names, as ``parse_row`` reads them (blank ones left out)."""
+    at = header.index("external_id") if "external_id" in header else -1
+    ids = (
+        str(v.get("external_id") or "") if isinstance(v, dict) else v[at] if at >= 0 else ""
+        for _, v in records
+        if not isinstance(v, Reject)
+    )
+    return [i for i in (x.strip() for x in ids) if i]
 
 
 def _chunked(records: Iterable[_Record], size: int) -> Iterator[list[_Record]]:

@@ -49,6 +49,10 @@ def rotate_kek(inst: Installation) -> RotationReport:
     from ecluse.notify import rewrap_keys
 
     rewrap_keys(inst.engine, keyring)
+    # So are the people's TOTP seeds.
+    from ecluse.org import reseal_totp_secrets
+
+    reseal_totp_secrets(inst.engine, keyring)
     retired = []
     for path in sorted(keys_dir.glob("kek-*.key")):
         kid = path.stem.removeprefix("kek-")

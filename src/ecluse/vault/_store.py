@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from ecluse.db import bulk_insert, reading, run_outside_transaction, utcnow
+from ecluse.db import bulk_execute, bulk_insert, reading, run_outside_transaction, utcnow
 from ecluse.errors import InputError, NotFound
 from ecluse.keys import DataKey, Keyring, WrappedKey
 from ecluse.vault._model import Customer
@@ -25,10 +24,18 @@ from ecluse.vault._normalise import (
     normalise_national_number,
     normalise_phone,
 )
-from ecluse.vault._parse import Prepared, Reject, blind_digest, index_entries
-from ecluse.vault._tables import customer_index, customer_keys, customers
+from ecluse.vault._parse import Reject, index_entries
+from ecluse.vault._seal import (
+    KnownCustomers,
+    SealedRow,
+    pack_index_keys,
+    random_id,
+    record_aad,
+    unpack_index_keys,
+)
+from ecluse.vault._tables import customer_index, customers
 
-__all__ = ["LOOKUP_KINDS", "Vault", "new_customer_id", "random_id", "random_ids"]
+__all__ = ["LOOKUP_KINDS", "Vault"]
 
 #: What ``find`` accepts, and the blind-index kinds each one searches.
 LOOKUP_KINDS: dict[str, tuple[str, ...]] = {
@@ -47,44 +54,50 @@ _NORMALISERS = {
 }
 
 
-_ID_ALPHABET = "bcdfghjkmnpqrstvwxz"  # no digits, no vowels: an id never reads as a number or word
-# Bytes 0-246 map onto the 19 letters 13 times over (uniformly); 247-255 are dropped.
-_ID_TABLE = bytes(_ID_ALPHABET.encode()[b % len(_ID_ALPHABET)] for b in range(256))
-_ID_DROP = bytes(range(len(_ID_ALPHABET) * (256 // len(_ID_ALPHABET)), 256))
-
-
-def random_ids(prefix: str, length: int, count: int) -> list[str]:
-    """``count`` random pseudonymous ids (``length`` letters, ~4.2 bits each) that say nothing."""
-    # Rejection sampling of random bytes with bytes.translate: a whole import chunk's ids from
-    # a few urandom calls (one secrets.choice per letter was most of the import's write time).
-    need = length * count
-    letters = b""
-    while len(letters) < need:
-        letters += secrets.token_bytes(need - len(letters) + need // 20 + 8).translate(
-            _ID_TABLE, _ID_DROP
-        )
-    text = letters.decode("ascii")
-    return [prefix + text[i : i + length] for i in range(0, need, length)]
-
-
-def random_id(prefix: str, length: int) -> str:
-    """A random pseudonymous id (``length`` letters, ~4.2 bits each) that says nothing."""
-    return random_ids(prefix, length, 1)[0]
-
-
-def new_customer_id() -> str:
-    """A random pseudonymous customer id (~67 bits)."""
-    return random_id("c", 16)
-
-
 def _to_db(column: sa.Column[Any], conn: Connection, value: object) -> object:
     """A Python value as the driver wants it for ``column`` (for raw bulk inserts)."""
     process = column.type.bind_processor(conn.dialect)
     return process(value) if process else value
 
 
-def _aad(customer_id: str) -> bytes:
-    return customer_id.encode() + b"|record"
+def _remove_index_entries(conn: Connection, owners: Iterable[tuple[str, bytes | None]]) -> None:
+    """Delete customers' blind-index entries, found through each row's ``index_keys``."""
+    _delete_entries(
+        conn,
+        [(kind, digest, cid) for cid, blob in owners for kind, digest in unpack_index_keys(blob)],
+    )
+
+
+def _delete_entries(conn: Connection, doomed: list[tuple[str, bytes, str]]) -> None:
+    bulk_execute(conn, _DELETE_ENTRY, doomed)
+
+
+_DELETE_ENTRY = (
+    f"DELETE FROM {customer_index.name} WHERE kind = ? AND digest = ? AND customer_id = ?"
+)
+_UPDATE_IMPORTED = (
+    f"UPDATE {customers.name} SET language = ?, record = ?, invalid_fields = ?, import_run = ?,"
+    " import_line = ?, updated_at = ?, index_keys = ? WHERE id = ?"
+)
+
+
+# Built once: on the case view's path, building a statement cost more than running it; an
+# import chunk's expanding IN renders its thousands of markers without a bind object each.
+_EXISTING = sa.select(
+    customers.c.external_id,
+    customers.c.id,
+    customers.c.kek_id,
+    customers.c.wrapped,
+    customers.c.import_run,
+    customers.c.import_line,
+    customers.c.index_keys,
+).where(customers.c.external_id.in_(sa.bindparam("external_ids", expanding=True)))
+_GET_RECORD = sa.select(
+    customers.c.external_id, customers.c.record, customers.c.kek_id, customers.c.wrapped
+).where(customers.c.id == sa.bindparam("customer_id"))
+_GET_KEY = sa.select(customers.c.kek_id, customers.c.wrapped).where(
+    customers.c.id == sa.bindparam("customer_id"), customers.c.wrapped.is_not(None)
+)
 
 
 @functools.cache
@@ -100,6 +113,7 @@ class _Existing:
     wrapped: WrappedKey | None
     import_run: str | None
     import_line: int | None
+    index_keys: bytes | None = None
 
 
 class Vault:
@@ -111,12 +125,16 @@ class Vault:
 
     # -- writing ---------------------------------------------------------------------------
     def write_batch(
-        self, conn: Connection, rows: Sequence[Prepared], run_id: str, now: datetime | None = None
+        self, conn: Connection, rows: Sequence[SealedRow], run_id: str, now: datetime | None = None
     ) -> list[Reject]:
-        """Upsert prepared rows by external id inside the caller's transaction.
+        """Upsert sealed rows by external id inside the caller's transaction.
 
-        A second row with an external id already written by the same run is a duplicate in
-        the file: it is returned as a rejection naming the line of the first one.
+        A new customer is inserted as sealed. A known one keeps their id and data key (notes
+        and messages are sealed under it): the workers seal such rows under it already
+        (``known_customers``); a row sealed otherwise (the customer arrived or changed key
+        since) is re-sealed here, and one sealed for a customer erased since becomes a new
+        customer. A second row with an external id already written by the same run is a
+        duplicate in the file: it is returned as a rejection naming the line of the first one.
         """
         now = now or utcnow()
         existing = self._existing(conn, [r.external_id for r in rows])
@@ -126,11 +144,9 @@ class Vault:
             # what sqlite3's default datetime adapter would write, once per batch, not per row
             stamp = stamp.isoformat(" ")
         inserts: list[tuple[object, ...]] = []
-        key_rows: list[tuple[object, ...]] = []
-        updates: list[dict[str, object]] = []
+        updates: list[tuple[object, ...]] = []
         index_rows: list[tuple[object, ...]] = []
-        reindexed: list[str] = []
-        fresh_ids = iter(random_ids("c", 16, len(rows)))
+        doomed: list[tuple[str, bytes, str]] = []
         for row in rows:
             prior = existing.get(row.external_id)
             if prior is not None and prior.import_run == run_id:
@@ -145,86 +161,96 @@ class Vault:
                 continue
             if prior is not None and prior.wrapped is not None:
                 cid = prior.id
-                sealed = self.keyring.unwrap(prior.wrapped).seal(row.record, _aad(cid))
-                updates.append(
-                    {
-                        "b_id": cid,
-                        "language": row.language,
-                        "record": sealed,
-                        "invalid_fields": row.invalid_fields,
-                        "import_run": run_id,
-                        "import_line": row.line,
-                        "updated_at": now,
-                    }
+                sealed = (
+                    row.record
+                    if row.customer_id == cid
+                    else self.keyring.unwrap(prior.wrapped).seal(self._clear(row), record_aad(cid))
                 )
-                reindexed.append(cid)
-            else:
-                cid = next(fresh_ids)
-                dek, wrapped = self.keyring.new_data_key()
-                # in the customers table's column order
-                inserts.append(
+                updates.append(
                     (
-                        cid,
-                        row.external_id,
                         row.language,
-                        dek.seal(row.record, _aad(cid)),
+                        sealed,
                         row.invalid_fields,
                         run_id,
                         row.line,
                         stamp,
-                        stamp,
-                        None,
+                        row.index_keys,
+                        cid,
                     )
                 )
-                key_rows.append((cid, wrapped.kek_id, wrapped.blob))
+                # Only the entries that changed: a re-import mostly repeats the same values.
+                old, new = set(unpack_index_keys(prior.index_keys)), set(row.blind_index)
+                doomed += [(k, d, cid) for k, d in old - new]
+                index_rows += [(k, d, cid) for k, d in new - old]
+                existing[row.external_id] = _Existing(cid, None, run_id, row.line)
+                continue
+            cid, record, wrapped = (
+                row.customer_id,
+                row.record,
+                WrappedKey(row.kek_id, row.wrapped),
+            )
+            if not row.fresh:  # sealed for a customer erased since: a new customer
+                cid = random_id("c", 16)
+                dek, wrapped = self.keyring.new_data_key()
+                record = dek.seal(self._clear(row), record_aad(cid))
+            # in the customers table's column order
+            inserts.append(
+                (
+                    cid,
+                    row.external_id,
+                    row.language,
+                    record,
+                    row.invalid_fields,
+                    run_id,
+                    row.line,
+                    stamp,
+                    stamp,
+                    None,
+                    wrapped.kek_id,
+                    wrapped.blob,
+                    row.index_keys,
+                )
+            )
             existing[row.external_id] = _Existing(cid, None, run_id, row.line)
-            index_rows.extend((k, d, cid) for k, d in row.blind_index)
+            index_rows += [(k, d, cid) for k, d in row.blind_index]
         # In key order: consecutive inserts land on the same B-tree pages (random ids and
         # digests otherwise touch a different page per row).
         inserts.sort()
-        key_rows.sort()
         index_rows.sort()
         bulk_insert(conn, customers, inserts)
-        bulk_insert(conn, customer_keys, key_rows)
-        if updates:
-            c = customers.c
-            conn.execute(
-                customers.update()
-                .where(c.id == sa.bindparam("b_id"))
-                .values(
-                    language=sa.bindparam("language"),
-                    record=sa.bindparam("record"),
-                    invalid_fields=sa.bindparam("invalid_fields"),
-                    import_run=sa.bindparam("import_run"),
-                    import_line=sa.bindparam("import_line"),
-                    updated_at=sa.bindparam("updated_at"),
-                ),
-                updates,
-            )
-            conn.execute(customer_index.delete().where(customer_index.c.customer_id.in_(reindexed)))
+        bulk_execute(conn, _UPDATE_IMPORTED, updates)
+        _delete_entries(conn, doomed)
         bulk_insert(conn, customer_index, index_rows)
         return rejects
 
-    def _existing(self, conn: Connection, external_ids: list[str]) -> dict[str, _Existing]:
-        c, k = customers.c, customer_keys.c
-        query = (
-            sa.select(c.external_id, c.id, k.kek_id, k.wrapped, c.import_run, c.import_line)
-            .select_from(customers.outerjoin(customer_keys, k.customer_id == c.id))
-            .where(c.external_id.in_(external_ids))
-        )
+    def _clear(self, row: SealedRow) -> bytes:
+        key = self.keyring.unwrap(WrappedKey(row.kek_id, row.wrapped))
+        return key.open(row.record, record_aad(row.customer_id))
+
+    def known_customers(self, external_ids: list[str]) -> KnownCustomers:
+        """Known customers among ``external_ids`` whose data key is under the active KEK, for
+        the import's workers to seal their new records under their own id and key."""
+        with reading(self.engine) as conn:
+            found = self._existing(conn, external_ids)
+        active = self.keyring.active_kek
         return {
-            ext: _Existing(cid, WrappedKey(kek, blob) if blob else None, run, line)
-            for ext, cid, kek, blob, run, line in conn.execute(query)
+            ext: (e.id, e.wrapped.blob)
+            for ext, e in found.items()
+            if e.wrapped is not None and e.wrapped.kek_id == active
+        }
+
+    def _existing(self, conn: Connection, external_ids: list[str]) -> dict[str, _Existing]:
+        return {
+            ext: _Existing(cid, WrappedKey(kek, blob) if blob else None, run, line, keys)
+            for ext, cid, kek, blob, run, line, keys in conn.execute(
+                _EXISTING, {"external_ids": external_ids}
+            )
         }
 
     # -- reading ---------------------------------------------------------------------------
     def data_key(self, conn: Connection, customer_id: str) -> DataKey:
         """The customer's data key; :class:`NotFound` if unknown or erased."""
-        row = conn.execute(
-            sa.select(customer_keys.c.kek_id, customer_keys.c.wrapped).where(
-                customer_keys.c.customer_id == customer_id
-            )
-        ).first()
+        row = conn.execute(_GET_KEY, {"customer_id": customer_id}).first()
         if row is None:
             raise NotFound(f"customer {customer_id} not found")
         return self.keyring.unwrap(WrappedKey(row.kek_id, row.wrapped))
@@ -234,17 +260,12 @@ class Vault:
         if conn is None:
             with reading(self.engine) as own:
                 return self.get(customer_id, own)
-        c, k = customers.c, customer_keys.c
-        row = conn.execute(
-            sa.select(c.external_id, c.record, k.kek_id, k.wrapped)
-            .select_from(customers.join(customer_keys, k.customer_id == c.id))
-            .where(c.id == customer_id)
-        ).first()
-        if row is None or row.record is None:
+        row = conn.execute(_GET_RECORD, {"customer_id": customer_id}).first()
+        if row is None or row.record is None or row.wrapped is None:
             raise NotFound(f"customer {customer_id} not found")
         dek = self.keyring.unwrap(WrappedKey(row.kek_id, row.wrapped))
         return Customer.from_record(
-            customer_id, row.external_id, dek.open(row.record, _aad(customer_id))
+            customer_id, row.external_id, dek.open(row.record, record_aad(customer_id))
         )
 
     def update_record(
@@ -252,25 +273,25 @@ class Vault:
     ) -> None:
         """Apply ``change`` to the decrypted record, re-seal it and rebuild its blind indexes."""
         key = self.data_key(conn, customer_id)
-        sealed = conn.execute(
-            sa.select(customers.c.record).where(customers.c.id == customer_id)
-        ).scalar()
-        if sealed is None:
+        c = customers.c
+        row = conn.execute(sa.select(c.record, c.index_keys).where(c.id == customer_id)).first()
+        if row is None or row.record is None:
             raise NotFound(f"customer {customer_id} not found")
-        record: dict[str, Any] = json.loads(key.open(sealed, _aad(customer_id)))
+        record: dict[str, Any] = json.loads(key.open(row.record, record_aad(customer_id)))
         change(record)
         blob = json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode()
+        entries = index_entries(record, self.keyring.indexer)
         conn.execute(
             customers.update()
-            .where(customers.c.id == customer_id)
-            .values(record=key.seal(blob, _aad(customer_id)), updated_at=utcnow())
+            .where(c.id == customer_id)
+            .values(
+                record=key.seal(blob, record_aad(customer_id)),
+                index_keys=pack_index_keys(entries),
+                updated_at=utcnow(),
+            )
         )
-        conn.execute(customer_index.delete().where(customer_index.c.customer_id == customer_id))
-        bulk_insert(
-            conn,
-            customer_index,
-            [(k, d, customer_id) for k, d in index_entries(record, self.keyring.indexer)],
-        )
+        _remove_index_entries(conn, [(customer_id, row.index_keys)])
+        bulk_insert(conn, customer_index, [(k, d, customer_id) for k, d in entries])
 
     def id_for_external(self, external_id: str) -> str:
         with self.engine.connect() as conn:
@@ -307,7 +328,7 @@ class Vault:
         kinds = LOOKUP_KINDS[kind]
         params: list[object] = []
         for k in kinds:
-            params += [k, blind_digest(self.keyring.indexer, k, normalised)]
+            params += [k, self.keyring.indexer.digest(k, normalised)]
         # A look-up is one indexed SELECT: straight through the driver, outside a transaction
         # (a single statement reads one consistent snapshot anyway). Building the SQLAlchemy
         # expression, its cache key and the BEGIN/ROLLBACK pair cost ten times the query.
@@ -342,41 +363,60 @@ class Vault:
         with self.engine.begin() as conn:
             if conn.dialect.name == "sqlite":
                 conn.exec_driver_sql("PRAGMA secure_delete=ON")
-            found = conn.execute(
-                customers.update()
-                .where(customers.c.id == customer_id, customers.c.erased_at.is_(None))
-                .values(external_id=None, erased_at=utcnow(), invalid_fields="")
-            ).rowcount
-            if not found:
+            c = customers.c
+            index_keys = conn.execute(
+                sa.select(c.index_keys).where(c.id == customer_id, c.erased_at.is_(None))
+            ).first()
+            if index_keys is None:
                 raise NotFound(f"customer {customer_id} not found")
-            conn.execute(customer_keys.delete().where(customer_keys.c.customer_id == customer_id))
-            conn.execute(customer_index.delete().where(customer_index.c.customer_id == customer_id))
+            conn.execute(
+                customers.update()
+                .where(c.id == customer_id)
+                .values(
+                    external_id=None,
+                    erased_at=utcnow(),
+                    invalid_fields="",
+                    kek_id=None,
+                    wrapped=None,
+                    index_keys=None,
+                )
+            )
+            _remove_index_entries(conn, [(customer_id, index_keys[0])])
         if self.engine.dialect.name == "sqlite":
             run_outside_transaction(self.engine, "PRAGMA wal_checkpoint(TRUNCATE)")
 
     def rewrap_all(self, batch: int = 2000) -> int:
-        """Re-wrap every data key not under the active KEK; returns how many changed."""
-        done = 0
-        k = customer_keys.c
+        """Re-wrap every data key not under the active KEK; returns how many changed.
+
+        Walks the customers in id order, one transaction per batch, so a rotation of millions
+        of keys is one pass over the table (and an interrupted one resumes from the start
+        cheaply: re-wrapped keys are skipped).
+        """
+        done, after = 0, ""
+        c = customers.c
         while True:
             with self.engine.begin() as conn:
                 rows = conn.execute(
-                    sa.select(k.customer_id, k.kek_id, k.wrapped)
-                    .where(k.kek_id != self.keyring.active_kek)
+                    sa.select(c.id, c.kek_id, c.wrapped)
+                    .where(c.id > after, c.wrapped.is_not(None))
+                    .order_by(c.id)
                     .limit(batch)
                 ).all()
                 if not rows:
                     return done
-                conn.execute(
-                    customer_keys.update()
-                    .where(k.customer_id == sa.bindparam("b_id"))
-                    .values(kek_id=sa.bindparam("kek_id"), wrapped=sa.bindparam("wrapped")),
-                    [
-                        {"b_id": cid, "kek_id": w.kek_id, "wrapped": w.blob}
-                        for cid, w in _rewrapped(self.keyring, rows)
-                    ],
-                )
-                done += len(rows)
+                after = rows[-1].id
+                stale = [r for r in rows if r.kek_id != self.keyring.active_kek]
+                if stale:
+                    conn.execute(
+                        customers.update()
+                        .where(c.id == sa.bindparam("b_id"))
+                        .values(kek_id=sa.bindparam("kek_id"), wrapped=sa.bindparam("wrapped")),
+                        [
+                            {"b_id": cid, "kek_id": w.kek_id, "wrapped": w.blob}
+                            for cid, w in _rewrapped(self.keyring, stale)
+                        ],
+                    )
+                done += len(stale)
 
 
 def _rewrapped(

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from ecluse.db import UTCDateTime, metadata
 
-__all__ = ["customer_index", "customer_keys", "customers", "import_runs"]
+__all__ = ["customer_index", "customers", "import_runs"]
 
 customers = sa.Table(
     "customers",
@@ -24,19 +24,14 @@ customers = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("erased_at", UTCDateTime, nullable=True),
-)
-
-customer_keys = sa.Table(
-    "customer_keys",
-    metadata,
-    sa.Column(
-        "customer_id",
-        sa.String(24),
-        sa.ForeignKey("customers.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column("kek_id", sa.String(16), nullable=False, index=True),
-    sa.Column("wrapped", sa.LargeBinary, nullable=False),
+    # The customer's AES-256-GCM data key, wrapped by the KEK named kek_id; both NULL once
+    # erased. In the row rather than a table of its own: one B-tree insert less per customer.
+    sa.Column("kek_id", sa.String(16), nullable=True),
+    sa.Column("wrapped", sa.LargeBinary, nullable=True),
+    # The (kind, digest) entries this customer has in customer_index, so they can be removed
+    # by primary key: an index on customer_index.customer_id cost 6-7 random B-tree inserts
+    # per imported customer. HMACs only, never values.
+    sa.Column("index_keys", sa.LargeBinary, nullable=True),
 )
 
 customer_index = sa.Table(
@@ -49,7 +44,6 @@ customer_index = sa.Table(
         sa.String(24),
         sa.ForeignKey("customers.id", ondelete="CASCADE"),
         primary_key=True,
-        index=True,
     ),
 )
 
