@@ -41,6 +41,7 @@ from sqlalchemy.engine import Engine
 
 from ecluse.db import create_engine, migrate, run_outside_transaction
 from ecluse.installation import Installation, init_installation
+from ecluse.keys import Keyring
 
 PG_URL = os.environ.get("ECLUSE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("ECLUSE_REQUIRE_PG") == "1"
@@ -444,3 +445,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         red=True,
     )
     terminalreporter.write_line(bar, red=True, bold=True)
+
+
+@pytest.fixture
+def keyring() -> Keyring:
+    """An in-memory keyring with fresh random keys (one KEK, ``k1``)."""
+    return Keyring.ephemeral()

@@ -12,7 +12,6 @@ import email
 import email.policy
 import ipaddress
 import json
-import os
 import socket
 import ssl
 import threading
@@ -30,10 +29,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.x509.oid import NameOID
-
-from ecluse.keys import Keyring
 
 SMTP_USER = "relay-user"
 SMTP_PASSWORD = "relay-secret"
@@ -44,17 +40,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def keyring() -> Keyring:
-    return Keyring(
-        {"k1": os.urandom(32)},
-        "k1",
-        os.urandom(32),
-        Ed25519PrivateKey.generate(),
-        os.urandom(32),
-    )
 
 
 # -- SMTP ------------------------------------------------------------------------------------

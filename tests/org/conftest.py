@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
 
+from ecluse.keys import Keyring
 from ecluse.org import (
     AccountPolicy,
     Person,
+    Session,
     Site,
     Vendor,
     add_person,
     add_site,
     add_vendor,
+    authenticate,
     set_password,
 )
 from ecluse.vocabulary import Role
@@ -41,10 +45,17 @@ class World:
     agent: Person
     analyst: Person
     admin: Person
+    keyring: Keyring
+
+    def login(self, email: str, password: str = PASSWORD, **kw: Any) -> Session:
+        """``authenticate`` with this world's engine, policy and keyring."""
+        return authenticate(
+            self.engine, email, password, policy=self.policy, keyring=self.keyring, **kw
+        )
 
 
 @pytest.fixture
-def world(engine: Engine, policy: AccountPolicy) -> World:
+def world(engine: Engine, policy: AccountPolicy, keyring: Keyring) -> World:
     vendor = add_vendor(
         engine,
         "Atlas Contact",
@@ -81,4 +92,4 @@ def world(engine: Engine, policy: AccountPolicy) -> World:
     admin = add_person(engine, email="admin@op.example", display_name="Admin", role=Role.ADMIN)
     for who in (lead, agent, analyst, admin):
         set_password(engine, who.id, PASSWORD, now=NOW, policy=policy)
-    return World(engine, policy, vendor, site, lead, agent, analyst, admin)
+    return World(engine, policy, vendor, site, lead, agent, analyst, admin, keyring)

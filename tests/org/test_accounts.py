@@ -44,7 +44,9 @@ MIN = timedelta(minutes=1)
 
 def login(world: World, email: str, password: str = PASSWORD, **kw: object) -> Session:
     kw.setdefault("now", NOW)
-    return authenticate(world.engine, email, password, policy=world.policy, **kw)  # type: ignore[arg-type]
+    return authenticate(
+        world.engine, email, password, policy=world.policy, **kw, keyring=world.keyring
+    )  # type: ignore[arg-type]
 
 
 def reason(exc: pytest.ExceptionInfo[AuthError]) -> AuthFailure:
@@ -85,7 +87,14 @@ def test_login_opens_a_session_that_resolves_to_the_principal(world: World) -> N
     assert principal.languages == {"fr"} and principal.is_vendor and not principal.is_operator
     assert (principal.via, principal.credential_id) == ("session", session.id)
     stronger = AccountPolicy(argon2_time_cost=2, argon2_memory_kib=2048)
-    authenticate(world.engine, "agent@atlas.example", PASSWORD, now=NOW, policy=stronger)
+    authenticate(
+        world.engine,
+        "agent@atlas.example",
+        PASSWORD,
+        now=NOW,
+        policy=stronger,
+        keyring=world.keyring,
+    )
     with world.engine.connect() as conn:
         stored = conn.execute(
             sa.select(t.people.c.password_hash).where(t.people.c.id == world.agent.id)
@@ -118,6 +127,12 @@ def test_lockout_after_five_failures_and_its_expiry(world: World) -> None:
         login(world, "agent@atlas.example", now=locked_at + 14 * MIN)
     assert reason(exc) is AuthFailure.LOCKED
     assert exc.value.retry_after == locked_at + 15 * MIN
+    # A wrong password on the locked account reads like an unknown e-mail (no enumeration),
+    # and does not extend the lock.
+    for who in ("agent@atlas.example", "nobody@atlas.example"):
+        with pytest.raises(AuthError) as exc:
+            login(world, who, "wrong password 123", now=locked_at + 14 * MIN)
+        assert reason(exc) is AuthFailure.BAD_CREDENTIALS
     login(world, "agent@atlas.example", now=locked_at + 15 * MIN)
     # The lock is per account: the lead was never affected.
     login(world, "lead@atlas.example", now=locked_at)
@@ -146,14 +161,23 @@ def test_admin_needs_totp_and_codes_cannot_be_replayed(world: World) -> None:
     with pytest.raises(AuthError) as exc:
         login(world, "admin@op.example")
     assert reason(exc) is AuthFailure.TOTP_ENROLMENT_REQUIRED
-    enrolment = enrol_totp(world.engine, world.admin.id)
+    enrolment = enrol_totp(world.engine, world.admin.id, keyring=world.keyring)
     assert enrolment.uri.startswith("otpauth://totp/Ecluse:opr-")
     assert "admin%40op" not in enrolment.uri and "admin@op" not in enrolment.uri
     assert enrolment.secret not in repr(enrolment)
     with pytest.raises(AuthError) as exc:
-        confirm_totp(world.engine, world.admin.id, "000000", now=NOW, policy=world.policy)
+        confirm_totp(
+            world.engine,
+            world.admin.id,
+            "000000",
+            now=NOW,
+            policy=world.policy,
+            keyring=world.keyring,
+        )
     assert reason(exc) is AuthFailure.TOTP_INVALID
-    confirm_totp(world.engine, world.admin.id, code(enrolment.secret, NOW), now=NOW)
+    confirm_totp(
+        world.engine, world.admin.id, code(enrolment.secret, NOW), now=NOW, keyring=world.keyring
+    )
 
     later = NOW + 2 * MIN
     with pytest.raises(AuthError) as exc:
@@ -175,21 +199,25 @@ def test_admin_needs_totp_and_codes_cannot_be_replayed(world: World) -> None:
 
 def test_totp_is_optional_for_agents_but_binding_once_enrolled(world: World) -> None:
     login(world, "agent@atlas.example")
-    enrolment = enrol_totp(world.engine, world.agent.id)
+    enrolment = enrol_totp(world.engine, world.agent.id, keyring=world.keyring)
     login(world, "agent@atlas.example")  # pending enrolment changes nothing yet
-    confirm_totp(world.engine, world.agent.id, code(enrolment.secret, NOW), now=NOW)
+    confirm_totp(
+        world.engine, world.agent.id, code(enrolment.secret, NOW), now=NOW, keyring=world.keyring
+    )
     with pytest.raises(AuthError) as exc:
         login(world, "agent@atlas.example", now=NOW + MIN)
     assert reason(exc) is AuthFailure.TOTP_REQUIRED
     reset_totp(world.engine, world.agent.id)
     login(world, "agent@atlas.example", now=NOW + MIN)
     with pytest.raises(InputError, match="enrol first"):
-        confirm_totp(world.engine, world.agent.id, "123456", now=NOW)
+        confirm_totp(world.engine, world.agent.id, "123456", now=NOW, keyring=world.keyring)
 
 
 def test_wrong_codes_count_towards_lockout(world: World) -> None:
-    enrolment = enrol_totp(world.engine, world.analyst.id)
-    confirm_totp(world.engine, world.analyst.id, code(enrolment.secret, NOW), now=NOW)
+    enrolment = enrol_totp(world.engine, world.analyst.id, keyring=world.keyring)
+    confirm_totp(
+        world.engine, world.analyst.id, code(enrolment.secret, NOW), now=NOW, keyring=world.keyring
+    )
     for _ in range(5):
         with pytest.raises(AuthError) as exc:
             login(world, "analyst@op.example", totp="12 34 5x", now=NOW + MIN)

@@ -116,7 +116,7 @@ def test_cli_manages_the_organisation(inst: Installation) -> None:
     agent = find_person(inst.engine, "agent@atlas.example")
     assert agent.handle in listing and "$argon2" not in listing and PASSWORD not in listing
     assert agent.team_lead_id == find_person(inst.engine, "lead@atlas.example").id
-    session = authenticate(inst.engine, "agent@atlas.example", PASSWORD)
+    session = authenticate(inst.engine, "agent@atlas.example", PASSWORD, keyring=inst.keyring)
     assert session.person_id == agent.id
 
     wrong = run(inst, "users", "enrol-totp", "admin@op.example", input="000000\n", ok=False)
@@ -152,7 +152,9 @@ def test_cli_manages_the_organisation(inst: Installation) -> None:
         refused.exit_code == 2 and "error:" in refused.output and "Traceback" not in refused.output
     )
 
-    authenticate(inst.engine, "agent@atlas.example", PASSWORD)  # set-role ended the last one
+    authenticate(
+        inst.engine, "agent@atlas.example", PASSWORD, keyring=inst.keyring
+    )  # set-role ended the last one
     reset = run(
         inst,
         "users",
@@ -162,7 +164,9 @@ def test_cli_manages_the_organisation(inst: Installation) -> None:
         input="another-long-passphrase\n",
     ).output
     assert "1 open sessions ended" in reset
-    authenticate(inst.engine, "agent@atlas.example", "another-long-passphrase")
+    authenticate(
+        inst.engine, "agent@atlas.example", "another-long-passphrase", keyring=inst.keyring
+    )
     run(
         inst,
         "users",
@@ -186,7 +190,9 @@ def test_cli_manages_the_organisation(inst: Installation) -> None:
     run(inst, "vendors", "suspend", "Atlas Contact")
     assert "suspended" in run(inst, "vendors", "list").output
     with pytest.raises(AuthError):
-        authenticate(inst.engine, "agent@atlas.example", "another-long-passphrase")
+        authenticate(
+            inst.engine, "agent@atlas.example", "another-long-passphrase", keyring=inst.keyring
+        )
     run(inst, "vendors", "resume", "Atlas Contact")
     weak = run(
         inst,
@@ -211,7 +217,9 @@ def test_cli_manages_the_organisation(inst: Installation) -> None:
     assert "2 people lose access" in ended
     assert "ended" in run(inst, "vendors", "list").output
     with pytest.raises(AuthError):
-        authenticate(inst.engine, "agent@atlas.example", "another-long-passphrase")
+        authenticate(
+            inst.engine, "agent@atlas.example", "another-long-passphrase", keyring=inst.keyring
+        )
 
     with inst.engine.connect() as conn:
         stored = " ".join(str(v) for r in conn.execute(sa.select(t.people)) for v in r)

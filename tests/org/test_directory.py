@@ -182,7 +182,9 @@ def test_team_lead_must_be_a_lead_of_the_same_vendor(world: World) -> None:
 def test_set_role_stays_on_its_side(world: World, policy: AccountPolicy) -> None:
     """GIVEN an analyst logged in WHEN promoted to supervisor THEN the role changes and the
     open session ends; sides (operator, vendor) never mix."""
-    token = authenticate(world.engine, "analyst@op.example", PASSWORD, policy=policy).token
+    token = authenticate(
+        world.engine, "analyst@op.example", PASSWORD, policy=policy, keyring=world.keyring
+    ).token
     assert set_role(world.engine, world.analyst.id, "supervisor").role is Role.SUPERVISOR
     with pytest.raises(AuthError):
         resolve_session(world.engine, token)

@@ -12,7 +12,6 @@ from ecluse.org import (
     AuthError,
     AuthFailure,
     VendorStatus,
-    authenticate,
     create_api_token,
     end_vendor_contract,
     get_person,
@@ -27,13 +26,13 @@ from ecluse.org import (
 )
 from ecluse.org import _tables as t
 
-from .conftest import NOW, PASSWORD, World
+from .conftest import NOW, World
 
 MIN = timedelta(minutes=1)
 
 
 def session_token(world: World, email: str) -> str:
-    return authenticate(world.engine, email, PASSWORD, now=NOW, policy=world.policy).token
+    return world.login(email, now=NOW).token
 
 
 def failure(world: World, token: str, at: object, *, api: bool = False) -> AuthFailure:
@@ -61,15 +60,13 @@ def test_ending_a_contract_cuts_open_sessions_at_that_moment(world: World) -> No
     assert failure(world, lead, cut) is AuthFailure.REVOKED
     assert failure(world, token, cut, api=True) is AuthFailure.REVOKED
     with pytest.raises(AuthError) as exc:
-        authenticate(world.engine, "agent@atlas.example", PASSWORD, now=cut, policy=world.policy)
+        world.login("agent@atlas.example", now=cut)
     assert exc.value.reason is AuthFailure.NO_ACCESS
     vendor = get_vendor(world.engine, world.vendor.id)
     assert vendor.status is VendorStatus.ENDED and vendor.contract_end == cut
     assert people_without_access(world.engine, cut) == [world.lead.id, world.agent.id]
     # Operator staff are untouched.
-    assert authenticate(
-        world.engine, "analyst@op.example", PASSWORD, now=cut, policy=world.policy
-    ).token
+    assert world.login("analyst@op.example", now=cut).token
 
 
 def test_a_contract_end_reached_by_the_clock_needs_no_call(world: World) -> None:
@@ -115,7 +112,7 @@ def test_a_leaver_loses_access_immediately(world: World) -> None:
     assert failure(world, token, NOW + MIN) is AuthFailure.REVOKED
     assert failure(world, api, NOW + MIN, api=True) is AuthFailure.REVOKED
     with pytest.raises(AuthError) as exc:
-        authenticate(world.engine, "lead@atlas.example", PASSWORD, now=NOW, policy=world.policy)
+        world.login("lead@atlas.example", now=NOW)
     assert exc.value.reason is AuthFailure.NO_ACCESS
     assert people_without_access(world.engine, NOW) == [world.lead.id]
     assert get_person(world.engine, world.agent.id).team_lead_id is None

@@ -7,6 +7,7 @@ import random
 import pyotp
 from sqlalchemy.engine import Engine
 
+from ecluse.keys import Keyring
 from ecluse.org import (
     AccountPolicy,
     authenticate,
@@ -20,17 +21,23 @@ from ecluse.vocabulary import Role
 from .conftest import NOW
 
 
-def test_seed_is_deterministic_rerunnable_and_usable(engine: Engine, policy: AccountPolicy) -> None:
-    first = seed_demo_organisation(engine, random.Random(42), now=NOW, policy=policy)
-    again = seed_demo_organisation(engine, random.Random(42), now=NOW, policy=policy)
+def test_seed_is_deterministic_rerunnable_and_usable(
+    engine: Engine, policy: AccountPolicy, keyring: Keyring
+) -> None:
+    first = seed_demo_organisation(
+        engine, random.Random(42), now=NOW, policy=policy, keyring=keyring
+    )
+    again = seed_demo_organisation(
+        engine, random.Random(42), now=NOW, policy=policy, keyring=keyring
+    )
     assert [(x.email, x.password, x.handle, x.totp_secret) for x in first.logins] == [
         (x.email, x.password, x.handle, x.totp_secret) for x in again.logins
     ]
     other = random.Random(43)
-    assert seed_demo_organisation(engine, other, now=NOW, policy=policy).logins[0].password != (
-        first.logins[0].password
-    )
-    seed_demo_organisation(engine, random.Random(42), now=NOW, policy=policy)
+    assert seed_demo_organisation(engine, other, now=NOW, policy=policy, keyring=keyring).logins[
+        0
+    ].password != (first.logins[0].password)
+    seed_demo_organisation(engine, random.Random(42), now=NOW, policy=policy, keyring=keyring)
     op = get_operator(engine)
     assert op is not None and op.country == "BE"
     roles = {x.role for x in first.logins}
@@ -46,6 +53,8 @@ def test_seed_is_deterministic_rerunnable_and_usable(engine: Engine, policy: Acc
     for login in first.logins:
         totp = pyotp.TOTP(login.totp_secret).at(NOW) if login.totp_secret else None
         assert (login.totp_secret is not None) == (login.role in {Role.ADMIN, Role.DPO})
-        session = authenticate(engine, login.email, login.password, totp, now=NOW, policy=policy)
+        session = authenticate(
+            engine, login.email, login.password, totp, now=NOW, policy=policy, keyring=keyring
+        )
         principal = resolve_session(engine, session.token, now=NOW)
         assert principal.role is login.role and principal.handle == login.handle

@@ -431,7 +431,7 @@ def users_enrol_totp(
     """Enrol a TOTP authenticator: prints the otpauth:// URI and secret, then checks a code."""
     with installation() as inst:
         person = find_person(inst.engine, email)
-        enrolment = enrol_totp(inst.engine, person.id)
+        enrolment = enrol_totp(inst.engine, person.id, keyring=inst.keyring)
         console.print("Add this to the authenticator app (QR code from the URI, or the secret):")
         console.print(f"  URI:    {enrolment.uri}", highlight=False, soft_wrap=True)
         console.print(f"  secret: {enrolment.secret}", highlight=False)
@@ -439,7 +439,7 @@ def users_enrol_totp(
             console.print("Pending until 'ecluse users confirm-totp' receives a code.")
             return
         code: str = typer.prompt("Code shown by the app")
-        confirm_totp(inst.engine, person.id, code, policy=_policy(inst))
+        confirm_totp(inst.engine, person.id, code, keyring=inst.keyring, policy=_policy(inst))
     console.print(f"TOTP enrolled for {person.handle}.", highlight=False)
 
 
@@ -451,7 +451,7 @@ def users_confirm_totp(
     """Finish a pending TOTP enrolment with a code from the app."""
     with installation() as inst:
         person = find_person(inst.engine, email)
-        confirm_totp(inst.engine, person.id, code, policy=_policy(inst))
+        confirm_totp(inst.engine, person.id, code, keyring=inst.keyring, policy=_policy(inst))
     console.print(f"TOTP enrolled for {person.handle}.", highlight=False)
 
 

@@ -58,7 +58,9 @@ def seed_demo(
         progress=progress,
     )
     now = utcnow()
-    organisation = seed_demo_organisation(inst.engine, rng, now=now - timedelta(days=90))
+    organisation = seed_demo_organisation(
+        inst.engine, rng, now=now - timedelta(days=90), keyring=inst.keyring
+    )
     desk = desk_for(inst)
     weights = [w for _, w in _CASE_MIX]
     kinds = [k for k, _ in _CASE_MIX]

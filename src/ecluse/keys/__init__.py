@@ -16,6 +16,7 @@ from __future__ import annotations
 from ecluse.keys._keyring import (
     BlindIndexer,
     DataKey,
+    KeyMaker,
     Keyring,
     UndecryptableError,
     WrappedKey,
@@ -26,6 +27,7 @@ from ecluse.keys._keyring import (
 __all__ = [
     "BlindIndexer",
     "DataKey",
+    "KeyMaker",
     "Keyring",
     "UndecryptableError",
     "WrappedKey",

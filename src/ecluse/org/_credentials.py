@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ecluse.db import utcnow
 from ecluse.errors import InputError
+from ecluse.keys import Keyring
 from ecluse.org import _tables as t
 from ecluse.org._errors import AuthError, AuthFailure
 from ecluse.org._passwords import check_password_policy
@@ -26,8 +27,11 @@ __all__ = [
     "confirm_totp",
     "enrol_totp",
     "new_totp_secret",
+    "open_totp",
+    "reseal_totp_secrets",
     "reset_password",
     "reset_totp",
+    "seal_totp",
     "set_password",
     "use_totp",
 ]
@@ -98,15 +102,35 @@ def new_totp_secret(rng: random.Random | None = None) -> str:
     return base64.b32encode(raw).decode() if raw else pyotp.random_base32(32)
 
 
+def _context(person_id: int) -> bytes:
+    return b"ecluse.org.totp:" + str(person_id).encode()
+
+
+def seal_totp(keyring: Keyring, person_id: int, secret: str) -> bytes:
+    """A TOTP seed as stored: sealed under the KEK, bound to its person."""
+    return keyring.seal_secret(secret.encode(), _context(person_id))
+
+
+def open_totp(keyring: Keyring, person_id: int, sealed: bytes) -> str:
+    return keyring.open_secret(sealed, _context(person_id)).decode()
+
+
 def enrol_totp(
-    engine: Engine, person_id: int, *, issuer: str = "Ecluse", rng: random.Random | None = None
+    engine: Engine,
+    person_id: int,
+    *,
+    keyring: Keyring,
+    issuer: str = "Ecluse",
+    rng: random.Random | None = None,
 ) -> TotpEnrolment:
     """Start (or restart) enrolment: a new pending secret and its provisioning URI."""
     secret = new_totp_secret(rng)
     with engine.begin() as conn:
         who = person(conn, person_id)
         conn.execute(
-            sa.update(t.people).where(t.people.c.id == person_id).values(totp_pending=secret)
+            sa.update(t.people)
+            .where(t.people.c.id == person_id)
+            .values(totp_pending=seal_totp(keyring, person_id, secret))
         )
     # The URI names the account by handle, so a lost phone does not leak the e-mail.
     uri = pyotp.TOTP(secret).provisioning_uri(name=who.handle, issuer_name=issuer)
@@ -118,6 +142,7 @@ def confirm_totp(
     person_id: int,
     code: str,
     *,
+    keyring: Keyring,
     now: datetime | None = None,
     policy: AccountPolicy = DEFAULT_POLICY,
 ) -> None:
@@ -129,7 +154,8 @@ def confirm_totp(
         ).scalar()
         if not pending:
             raise InputError("no TOTP enrolment pending; enrol first", field="totp")
-        step = _matching_step(pending, code, now, policy.totp_window)
+        secret = open_totp(keyring, person_id, pending)
+        step = _matching_step(secret, code, now, policy.totp_window)
         if step is None:
             raise AuthError(AuthFailure.TOTP_INVALID, person_id=person_id)
         conn.execute(
@@ -182,12 +208,37 @@ def _matching_step(secret: str, code: str, now: datetime, window: int) -> int | 
     return None
 
 
-def activate_totp_secret(engine: Engine, person_id: int, secret: str) -> None:
+def activate_totp_secret(engine: Engine, person_id: int, secret: str, *, keyring: Keyring) -> None:
     """Install a known secret directly (demo seeding; people enrol with :func:`enrol_totp`)."""
     with engine.begin() as conn:
         person(conn, person_id)
         conn.execute(
             sa.update(t.people)
             .where(t.people.c.id == person_id)
-            .values(totp_secret=secret, totp_pending=None, totp_last_step=None)
+            .values(
+                totp_secret=seal_totp(keyring, person_id, secret),
+                totp_pending=None,
+                totp_last_step=None,
+            )
         )
+
+
+def reseal_totp_secrets(engine: Engine, keyring: Keyring) -> int:
+    """Re-seal every stored TOTP seed under the active KEK (rotation); returns how many."""
+    p = t.people.c
+    done = 0
+    with engine.begin() as conn:
+        rows = conn.execute(
+            sa.select(p.id, p.totp_secret, p.totp_pending).where(
+                sa.or_(p.totp_secret.is_not(None), p.totp_pending.is_not(None))
+            )
+        ).all()
+        for pid, secret, pending in rows:
+            values = {
+                name: keyring.reseal_secret(blob, _context(pid))
+                for name, blob in (("totp_secret", secret), ("totp_pending", pending))
+                if blob is not None
+            }
+            conn.execute(sa.update(t.people).where(p.id == pid).values(**values))
+            done += 1
+    return done

@@ -11,8 +11,9 @@ from sqlalchemy.engine import Engine
 
 from ecluse.db import reading, utcnow
 from ecluse.errors import InputError
+from ecluse.keys import Keyring
 from ecluse.org import _tables as t
-from ecluse.org._credentials import use_totp
+from ecluse.org._credentials import open_totp, use_totp
 from ecluse.org._errors import AuthError, AuthFailure
 from ecluse.org._model import TOTP_REQUIRED_ROLES, Session, contract_current
 from ecluse.org._passwords import verify_password
@@ -47,6 +48,7 @@ def authenticate(
     policy: AccountPolicy = DEFAULT_POLICY,
     source: str | None = None,
     limiter: RateLimiter | None = None,
+    keyring: Keyring,
 ) -> Session:
     """Check e-mail, password and (when enrolled or required) a TOTP code; open a session.
 
@@ -83,12 +85,15 @@ def authenticate(
     if row is None:
         verify_password(policy, None, password)
         raise AuthError(AuthFailure.BAD_CREDENTIALS)
-    if row.locked_until is not None and row.locked_until > now:
-        verify_password(policy, None, password)  # same cost as a real check: no timing tell
-        raise AuthError(AuthFailure.LOCKED, person_id=row.id, retry_after=row.locked_until)
+    locked = row.locked_until is not None and row.locked_until > now
     if not verify_password(policy, row.password_hash, password):
-        _failure(engine, row.id, now, policy)
+        if not locked:  # a locked account's lock is not extended by more guesses
+            _failure(engine, row.id, now, policy)
+        # Locked or not, a wrong password reads like an unknown e-mail: only someone who
+        # knows the password learns that the account exists and is locked.
         raise AuthError(AuthFailure.BAD_CREDENTIALS, person_id=row.id)
+    if locked:
+        raise AuthError(AuthFailure.LOCKED, person_id=row.id, retry_after=row.locked_until)
     vendor_ok = row.status is None or contract_current(
         row.status, row.contract_start, row.contract_end, now
     )
@@ -101,7 +106,8 @@ def authenticate(
         raise AuthError(AuthFailure.TOTP_REQUIRED, person_id=row.id)
     else:
         with engine.begin() as conn:
-            ok = use_totp(conn, row.id, row.totp_secret, totp, now, policy.totp_window)
+            secret = open_totp(keyring, row.id, row.totp_secret)
+            ok = use_totp(conn, row.id, secret, totp, now, policy.totp_window)
         if not ok:
             _failure(engine, row.id, now, policy)
             raise AuthError(AuthFailure.TOTP_INVALID, person_id=row.id)

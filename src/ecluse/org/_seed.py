@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from ecluse.db import utcnow
 from ecluse.errors import NotFound
+from ecluse.keys import Keyring
 from ecluse.org._credentials import activate_totp_secret, new_totp_secret, set_password
 from ecluse.org._directory import add_site, add_vendor, find_site, find_vendor, set_operator
 from ecluse.org._model import TOTP_REQUIRED_ROLES, Site, Vendor
@@ -104,6 +105,7 @@ def seed_demo_organisation(
     rng: random.Random,
     *,
     now: datetime | None = None,
+    keyring: Keyring,
     policy: AccountPolicy = DEFAULT_POLICY,
     operator_name: str = "Lumen Energie",
 ) -> DemoOrganisation:
@@ -134,7 +136,7 @@ def seed_demo_organisation(
             )
         set_password(engine, who.id, password, now=now, policy=policy)
         if secret:
-            activate_totp_secret(engine, who.id, secret)
+            activate_totp_secret(engine, who.id, secret, keyring=keyring)
         logins.append(DemoLogin(email, role, who.handle, org, password, secret))
         return who.id
 

@@ -80,8 +80,9 @@ people = sa.Table(
     sa.Column("password_changed_at", UTCDateTime, nullable=True),
     sa.Column("failed_logins", sa.Integer, nullable=False),
     sa.Column("locked_until", UTCDateTime, nullable=True),
-    sa.Column("totp_secret", sa.String(64), nullable=True),
-    sa.Column("totp_pending", sa.String(64), nullable=True),
+    # TOTP seeds are key material: sealed under the KEK, bound to the person (Keyring.seal_secret)
+    sa.Column("totp_secret", sa.LargeBinary, nullable=True),
+    sa.Column("totp_pending", sa.LargeBinary, nullable=True),
     sa.Column("totp_last_step", sa.BigInteger, nullable=True),
 )
 

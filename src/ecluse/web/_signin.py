@@ -77,6 +77,7 @@ def login(
             policy=st.accounts,
             source=source,
             limiter=st.limiter,
+            keyring=st.inst.keyring,
         )
     except AuthError as exc:
         handle = "unknown"
