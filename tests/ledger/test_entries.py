@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -60,6 +60,21 @@ def test_leaf_is_exactly_sorted_compact_json(
 def test_time_format_is_utc_microseconds_z() -> None:
     t = datetime(2026, 3, 1, 12, 0, 5, 7, tzinfo=UTC)
     assert format_time(t) == "2026-03-01T12:00:05.000007Z"
+    brussels = timezone(timedelta(hours=1))
+    assert format_time(t.astimezone(brussels)) == "2026-03-01T12:00:05.000007Z"
+    assert format_time(t.replace(microsecond=0)) == "2026-03-01T12:00:05.000000Z"
+
+
+def test_cyclic_details_are_rejected_naming_the_field() -> None:
+    cyclic: dict[str, object] = {"a": 1}
+    cyclic["self"] = cyclic
+    with pytest.raises(InputError) as err:
+        prepare(NewEntry("view", "a", details=cyclic), where="ledger entry 1")
+    assert err.value.field == "details"
+    listed: list[object] = []
+    listed.append(listed)
+    with pytest.raises(InputError):
+        prepare(NewEntry("view", "a", details={"x": listed}))
 
 
 @pytest.mark.parametrize(

@@ -20,14 +20,17 @@ _GATHER_ROUNDS = 64
 
 
 class Request:
-    __slots__ = ("error", "event", "indices", "items", "lead", "time")
+    __slots__ = ("done", "error", "indices", "items", "lead", "time")
 
     def __init__(self, items: list[Any], time: datetime) -> None:
         self.items = items
         self.time = time
         self.indices: list[int] = []
         self.error: BaseException | None = None
-        self.event = threading.Event()
+        # A bare lock, held until the request is settled: waking its caller is one release,
+        # where an Event costs a Condition, a second lock and more thread switches.
+        self.done = threading.Lock()
+        self.done.acquire()
         self.lead = False
 
 
@@ -51,7 +54,7 @@ class GroupCommitter:
             lead = not self._busy
             self._busy = True
         if not lead:
-            req.event.wait()
+            req.done.acquire()
         if lead or req.lead:
             self._lead()
         if req.error is not None:
@@ -82,8 +85,9 @@ class GroupCommitter:
                 if self._queue:
                     nxt = self._queue[0]
                     nxt.lead = True
-                    nxt.event.set()
+                    nxt.done.release()
                 else:
                     self._busy = False
             for r in batch:
-                r.event.set()
+                if not r.lead:  # the leader itself never waited
+                    r.done.release()

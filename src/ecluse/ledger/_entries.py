@@ -128,13 +128,26 @@ class Entry:
 
 def format_time(t: datetime) -> str:
     """UTC, microseconds, ``Z``: the one time format inside leaves and checkpoints."""
+    if t.tzinfo is UTC:  # the usual case (utcnow): drop "+00:00" rather than convert
+        return t.isoformat(timespec="microseconds")[:-6] + "Z"
     return t.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
+def _not_json(value: object) -> Any:
+    raise TypeError(f"{type(value).__name__} is not a JSON value")
+
+
+# json.dumps(..., sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+# builds an encoder and its C scanner on every call, which cost as much as the encoding; this
+# is that C encoder built once. Without the markers dict it does not look for cycles: a
+# cyclic value ends in RecursionError, which prepare() reports like any other bad value.
+_c_encoder = json.encoder.c_make_encoder(  # type: ignore[attr-defined]  # C, not in typeshed
+    None, _not_json, json.encoder.encode_basestring, None, ":", ",", True, False, False
+)
+
+
 def canonical_details(details: Mapping[str, Any]) -> str:
-    return json.dumps(
-        details, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
+    return "".join(_c_encoder(details, 0))
 
 
 _enc = json.encoder.encode_basestring  # C-accelerated; same escaping as json.dumps
@@ -179,7 +192,12 @@ def prepare(entry: NewEntry, where: str = "ledger entry") -> tuple[str, str]:
         texts.append(_id(entry.case_id, "case_id", where))
     if not isinstance(entry.details, dict | Mapping):
         raise InputError("details must be a mapping", where=where, field="details")
-    _strings(entry.details, texts)
+    try:
+        _strings(entry.details, texts)
+    except RecursionError:  # a value that contains itself
+        raise InputError(
+            "details must hold JSON values only", where=where, field="details"
+        ) from None
     # One search over all the strings joined by newlines (no detector matches across one);
     # the slow per-field pass below only runs to name the field in the error.
     joined = "\n".join(texts)
@@ -190,7 +208,7 @@ def prepare(entry: NewEntry, where: str = "ledger entry") -> tuple[str, str]:
         # A lone surrogate would only fail inside the shared transaction, failing others too.
         details.encode()
         joined.encode()
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         raise InputError(
             "details must hold JSON values only", where=where, field="details"
         ) from None

@@ -7,8 +7,9 @@ import logging
 import threading
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from itertools import chain
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -30,6 +31,7 @@ __all__ = ["Ledger", "ledger_for"]
 
 _log = logging.getLogger(__name__)
 _sha256 = hashlib.sha256
+_INSERT_ROWS = 256  # 8 parameters a row: far below SQLite's and PostgreSQL's limits
 
 
 class Ledger:
@@ -63,9 +65,21 @@ class Ledger:
         self._committer = GroupCommitter(self._write, enabled=group_commit)
         self._sqlite = engine.dialect.name == "sqlite"
         mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
-        self._insert_sql = (
-            "INSERT INTO ledger_entries (idx, time, kind, actor, subject, case_id, details,"
-            f" leaf_hash) VALUES ({', '.join([mark] * 8)})"
+        row = f"({', '.join([mark] * 8)})"
+        # One statement per power of two of rows (up to 256): a batch is a few statements.
+        self._insert_sql = {
+            n: "INSERT INTO ledger_entries (idx, time, kind, actor, subject, case_id, details,"
+            f" leaf_hash) VALUES {', '.join([row] * n)}"
+            for n in (1 << k for k in range(_INSERT_ROWS.bit_length()))
+        }
+        lock = "" if self._sqlite else " FOR UPDATE"  # SQLite: BEGIN IMMEDIATE locked it
+        self._head_sql = (
+            "SELECT tree_size, frontier, checkpoint_size, checkpoint_time FROM ledger_head"
+            f" WHERE id = 1{lock}"
+        )
+        self._update_head_sql = (
+            f"UPDATE ledger_head SET tree_size = {mark}, frontier = {mark},"
+            f" checkpoint_size = {mark}, checkpoint_time = {mark} WHERE id = 1"
         )
         self._timer: threading.Timer | None = None
         self._timer_lock = threading.Lock()
@@ -84,7 +98,9 @@ class Ledger:
     # -- appending -----------------------------------------------------------------------
     def append(self, entry: NewEntry) -> int:
         """Append one entry; returns its index once it is durably committed."""
-        return self.append_many((entry,))[0]
+        # append_many's loop without the loop: this is the hot call, once per access.
+        kind, details = prepare(entry, where="ledger entry 1")
+        return self._committer.submit(Request([(kind, details, entry)], utcnow()))[0]
 
     def append_many(self, new_entries: Iterable[NewEntry]) -> list[int]:
         """Append entries atomically, in order; returns their indexes once committed.
@@ -103,7 +119,12 @@ class Ledger:
     def _write(self, batch: list[Request]) -> None:
         now = utcnow()
         with self.engine.begin() as conn:
-            row = _lock_head(conn)
+            # The driver's cursor with prebuilt SQL: SQLAlchemy's statement building and
+            # caching cost more per transaction than everything else in it.
+            cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            cur.execute(self._head_sql)
+            found = cur.fetchone()
+            row = _lock_head(conn) if found is None else _Head(*found)
             size: int = row.tree_size
             edge = _edge(row)
             rows = []
@@ -124,18 +145,33 @@ class Ledger:
                     )
                     req.indices.append(size)
                     size += 1
-            conn.exec_driver_sql(self._insert_sql, rows)
-            values: dict[str, object] = {"tree_size": size, "frontier": edge.to_bytes()}
+            self._insert(cur, rows)
             cp_size: int = row.checkpoint_size
-            cp_time: datetime | None = row.checkpoint_time
+            cp_time = _utc(row.checkpoint_time)
             if size - cp_size >= self.checkpoint_every or (
                 cp_time is not None and (now - cp_time).total_seconds() >= self.checkpoint_seconds
             ):
-                values.update(self._insert_checkpoint(conn, size, edge.root(), now))
+                cp_time = self._insert_checkpoint(conn, size, edge.root(), now).time
                 cp_size = size
-            conn.execute(sa.update(head).where(head.c.id == 1).values(**values))
+            stored_cp = cp_time.replace(tzinfo=None) if sqlite and cp_time else cp_time
+            cur.execute(self._update_head_sql, (size, edge.to_bytes(), cp_size, stored_cp))
+            cur.close()
         if size > cp_size:
             self._arm_timer()
+
+    def _insert(self, cur: Any, rows: list[tuple[Any, ...]]) -> None:
+        if not self._sqlite:
+            # psycopg pipelines executemany in one round trip; it would parse a long
+            # multi-row statement in Python on every call (it caches only short ones).
+            cur.executemany(self._insert_sql[1], rows)
+            return
+        # Multi-row INSERTs, not executemany: SQLite's executemany steps once per row and
+        # releases the GIL each time, so under load the leader waited for it once per entry.
+        done = 0
+        while done < len(rows):
+            n = min(_INSERT_ROWS, 1 << ((len(rows) - done).bit_length() - 1))
+            cur.execute(self._insert_sql[n], list(chain.from_iterable(rows[done : done + n])))
+            done += n
 
     @property
     def commits(self) -> int:
@@ -145,7 +181,7 @@ class Ledger:
     # -- checkpoints ---------------------------------------------------------------------
     def _insert_checkpoint(
         self, conn: Connection, size: int, root: bytes, now: datetime
-    ) -> dict[str, object]:
+    ) -> SignedCheckpoint:
         cp = sign_checkpoint(self._key, size, root, now)
         conn.execute(
             checkpoints.insert().values(
@@ -156,7 +192,7 @@ class Ledger:
                 signature=cp.signature,
             )
         )
-        return {"checkpoint_size": size, "checkpoint_time": cp.time}
+        return cp
 
     def checkpoint(self) -> SignedCheckpoint:
         """Sign the current tree now (or return the checkpoint that already covers it)."""
@@ -166,11 +202,15 @@ class Ledger:
             if existing is not None:
                 return existing
             root = _edge(row).root()
-            values = self._insert_checkpoint(conn, row.tree_size, root, utcnow())
-            conn.execute(sa.update(head).where(head.c.id == 1).values(**values))
-            cp = _read.checkpoint_at(conn, row.tree_size)
-        assert cp is not None
-        return cp
+            cp = self._insert_checkpoint(conn, row.tree_size, root, utcnow())
+            conn.execute(
+                sa.update(head)
+                .where(head.c.id == 1)
+                .values(checkpoint_size=cp.tree_size, checkpoint_time=cp.time)
+            )
+            stored = _read.checkpoint_at(conn, row.tree_size)
+        assert stored is not None
+        return stored
 
     def latest_checkpoint(self) -> SignedCheckpoint | None:
         with self.engine.connect() as conn:
@@ -309,7 +349,7 @@ class Ledger:
     ) -> VerifyReport:
         """Recompute every leaf and the tree; check every checkpoint. See :class:`VerifyReport`.
 
-        ``workers`` > 1 scans aligned chunks in that many processes (for very large logs).
+        ``workers`` > 1 scans aligned chunks in that many processes (logs of over 2M entries).
         """
         return verify_ledger(self.engine, self.public_key, progress, workers=workers)
 
@@ -324,6 +364,23 @@ class _EmptyHead:
     frontier = b""
     checkpoint_size = 0
     checkpoint_time = None
+
+
+class _Head(NamedTuple):
+    """The head row as the driver returns it (see ``_write``)."""
+
+    tree_size: int
+    frontier: bytes
+    checkpoint_size: int
+    checkpoint_time: Any  # naive-UTC text on SQLite, an aware datetime on PostgreSQL
+
+
+def _utc(value: Any) -> datetime | None:
+    """A head time from the driver, read as UTCDateTime reads it."""
+    if value is None:
+        return None
+    t: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 
 
 def _head_row(conn: Connection) -> Any:

@@ -8,6 +8,7 @@ section 2.1.3.2 and 2.1.4.2 and need nothing but the hashes, so an auditor can r
 from __future__ import annotations
 
 import hashlib
+import operator
 from collections.abc import Iterable, Sequence
 
 __all__ = [
@@ -18,11 +19,13 @@ __all__ = [
     "leaf_hash",
     "node_hash",
     "root_of",
+    "tree_levels",
     "verify_consistency",
     "verify_inclusion",
 ]
 
 _sha256 = hashlib.sha256
+_digest = type(_sha256()).digest
 EMPTY_ROOT = _sha256(b"").digest()
 """The root of the empty tree: SHA-256 of the empty string."""
 
@@ -74,6 +77,30 @@ class CompactRange:
             size += 1
         self.size = size
 
+    def append_subtree(self, root: bytes, height: int) -> None:
+        """Append a perfect subtree of ``2**height`` leaves; the size must be a multiple of that."""
+        s = self.size >> height
+        stack = self.hashes
+        while s & 1:
+            root = _sha256(b"\x01" + stack.pop() + root).digest()
+            s >>= 1
+        stack.append(root)
+        self.size += 1 << height
+
+    def extend_levels(self, levels: Sequence[Sequence[bytes]], count: int) -> None:
+        """Append the first ``count`` leaves of a :func:`tree_levels` block.
+
+        The size must be a multiple of the block's largest power of two (blocks are aligned).
+        """
+        pos = 0
+        for height in range(count.bit_length() - 1, -1, -1):
+            if count >> height & 1:
+                self.append_subtree(levels[height][pos >> height], height)
+                pos += 1 << height
+
+    def copy(self) -> CompactRange:
+        return CompactRange(self.size, self.hashes)
+
     def root(self) -> bytes:
         if not self.hashes:
             return EMPTY_ROOT
@@ -96,6 +123,22 @@ def root_of(leaf_digests: Iterable[bytes]) -> bytes:
     cr = CompactRange()
     cr.extend(leaf_digests)
     return cr.root()
+
+
+def tree_levels(leaf_digests: list[bytes]) -> list[list[bytes]]:
+    """Every level of the perfect subtrees over these leaves, leaves first, pairing from the left.
+
+    Level ``h`` holds the roots of the aligned runs of ``2**h`` leaves (an odd last node has no
+    parent). Each level is one chain of C-level maps, no Python loop per node: verification
+    hashes every node of the log this way.
+    """
+    levels = [leaf_digests]
+    level = leaf_digests
+    while len(level) > 1:
+        pairs = map(b"\x01".__add__, map(operator.add, level[0::2], level[1::2]))
+        level = list(map(_digest, map(_sha256, pairs)))
+        levels.append(level)
+    return levels
 
 
 def _split(n: int) -> int:

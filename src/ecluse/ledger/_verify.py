@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from ecluse.ledger._checkpoint import verify_checkpoint
 from ecluse.ledger._merkle import EMPTY_ROOT, node_hash
 from ecluse.ledger._read import Progress, all_checkpoints
-from ecluse.ledger._scan import Chunk, scan_in_worker, scan_range
+from ecluse.ledger._scan import BLOCK, Chunk, scan_in_worker, scan_range
 from ecluse.ledger._tables import entries, head
 
 __all__ = ["Problem", "VerifyReport", "verify_ledger"]
@@ -30,6 +30,9 @@ __all__ = ["Problem", "VerifyReport", "verify_ledger"]
 _MAX_PROBLEMS = 100
 _log = logging.getLogger(__name__)
 _MIN_CHUNK = 1 << 16
+# Below this a scan in this process, whose reader threads already keep both cores busy, beats
+# starting worker processes (each imports SQLAlchemy and opens its own connections).
+_MIN_PROCESS_LOG = 1 << 21
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +99,7 @@ def _fold(hashes: Sequence[bytes]) -> bytes:
 
 
 def _chunks(total: int, workers: int, chunk: int | None) -> list[tuple[int, int]]:
-    if workers <= 1 or total == 0:
+    if workers <= 1 or total == 0 or (chunk is None and total < _MIN_PROCESS_LOG):
         return [(0, total)]
     size = chunk or max(_MIN_CHUNK, 1 << ((total // (workers * 4)).bit_length()))
     if size & (size - 1):
@@ -111,11 +114,12 @@ def _scan_all(
     workers: int,
     progress: Progress | None,
     total: int,
+    block: int,
 ) -> list[Chunk]:
     if len(ranges) == 1:
         a, b = ranges[0]
         cb = None if progress is None else (lambda done: progress(a + done, total))
-        return [scan_range(engine, a, b, cp_sizes, cb)]
+        return [scan_range(engine, a, b, cp_sizes, cb, block=block)]
     url = engine.url.render_as_string(hide_password=False)
     # Not a plain fork: the caller may be a threaded server holding open connections. The
     # fork server imports the scanner once per process; later pools start in milliseconds.
@@ -123,7 +127,7 @@ def _scan_all(
     ctx.set_forkserver_preload(["ecluse.ledger._scan"])
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = [pool.submit(scan_in_worker, url, a, b, cp_sizes) for a, b in ranges]
+            futures = [pool.submit(scan_in_worker, url, a, b, cp_sizes, block) for a, b in ranges]
             out = []
             for fut in futures:
                 out.append(fut.result())
@@ -132,7 +136,7 @@ def _scan_all(
             return out
     except BrokenProcessPool:
         _log.warning("ledger: worker processes failed to start; verifying in this process")
-        return _scan_all(engine, [(0, total)], cp_sizes, 1, progress, total)
+        return _scan_all(engine, [(0, total)], cp_sizes, 1, progress, total, block)
 
 
 def verify_ledger(
@@ -142,6 +146,7 @@ def verify_ledger(
     *,
     workers: int | None = None,
     chunk: int | None = None,
+    block: int = BLOCK,
 ) -> VerifyReport:
     """Recompute every leaf hash from the stored columns and the tree from those hashes.
 
@@ -151,8 +156,10 @@ def verify_ledger(
     *with* a recomputed leaf hash shows up as a root that no longer matches the next
     checkpoint; the report then names the range since the last matching checkpoint, starting
     at its first index. ``workers`` > 1 scans aligned chunks of ``chunk`` entries (a power of
-    two) in that many worker processes; only worth it for logs of millions of entries, and like
-    any multiprocessing it needs the main module guarded by ``if __name__ == "__main__"``.
+    two) in that many worker processes, for logs of over two million entries unless ``chunk``
+    is given (smaller ones are faster in this process); like any multiprocessing it needs the
+    main module guarded by ``if __name__ == "__main__"``.
+    ``block`` (a power of two) is how many entries one bulk check reads (tests make it small).
     """
     rep = VerifyReport()
     with engine.connect() as conn:
@@ -173,7 +180,8 @@ def verify_ledger(
     if workers is None or workers < 1:
         workers = 1
     ranges = _chunks(total, workers, chunk)
-    chunks = _scan_all(engine, ranges, [cp.tree_size for cp in cps], workers, progress, total)
+    cp_sizes = [cp.tree_size for cp in cps]
+    chunks = _scan_all(engine, ranges, cp_sizes, workers, progress, total, block)
 
     changed: list[int] = []
     first_gap: int | None = None
