@@ -126,7 +126,11 @@ FAST_HASH = AccountPolicy(argon2_time_cost=1, argon2_memory_kib=1024)
 @pytest.fixture
 def world(inst: Installation, tmp_path: Path) -> Iterator[World]:
     org = seed_demo_organisation(
-        inst.engine, random.Random(1), now=utcnow() - timedelta(days=30), policy=FAST_HASH
+        inst.engine,
+        random.Random(1),
+        now=utcnow() - timedelta(days=30),
+        policy=FAST_HASH,
+        keyring=inst.keyring,
     )
     rows, ids = import_demo_customers(inst, tmp_path)
     w = World(inst, desk_for(inst), org, rows, ids, create_app(inst, accounts=FAST_HASH))

@@ -173,3 +173,24 @@ def test_any_json_body_gets_a_json_answer_never_500(world: World, route: str, bo
     )
     assert answer.status_code in _OK, answer.text
     assert "error" in answer.json() or answer.status_code < 300
+
+
+def test_a_non_finite_amount_in_a_record_is_null_not_500(world: World) -> None:
+    """GIVEN a contract amount stored as NaN (a CRM export said "nan") WHEN the agent views
+    the case THEN the answer is valid JSON with null there, as FastAPI's own encoder wrote it."""
+    case_id = _case_for_agent(world)
+    customer = world.desk.get(case_id).customer_id
+
+    def nan_amount(record: dict[str, Any]) -> None:
+        record["contracts"] = [
+            {"id": "K-1", "product": "fibre", "start": "2024-01-01", "monthly_eur": float("nan")}
+        ]
+
+    with world.inst.engine.begin() as conn:
+        world.desk.vault.update_record(conn, customer, nan_amount)
+    agent = world.logged_in(AGENT)
+    answer = agent.get(f"cases/{case_id}")
+    assert answer.status_code == 200, answer.text
+    contracts = next(f for f in answer.json()["fields"] if f["field"] == "contracts")
+    assert [v["amount"] for v in contracts["values"]] == [None]
+    assert b"NaN" not in answer.content

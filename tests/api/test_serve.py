@@ -38,7 +38,11 @@ def test_ecluse_serve_answers_on_loopback(tmp_path: Path) -> None:
     """
     inst = init_installation(tmp_path / "data")
     org = seed_demo_organisation(
-        inst.engine, random.Random(1), now=utcnow() - timedelta(days=30), policy=FAST_HASH
+        inst.engine,
+        random.Random(1),
+        now=utcnow() - timedelta(days=30),
+        policy=FAST_HASH,
+        keyring=inst.keyring,
     )
     password = next(x.password for x in org.logins if x.email == AGENT)
     inst.close()

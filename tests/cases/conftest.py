@@ -55,7 +55,9 @@ VLAANDEREN_LEAD = "lead@vlaanderen-care.example"
 
 @pytest.fixture
 def world(inst: Installation, tmp_path: Path) -> World:
-    org = seed_demo_organisation(inst.engine, random.Random(1), now=NOW - timedelta(days=30))
+    org = seed_demo_organisation(
+        inst.engine, random.Random(1), now=NOW - timedelta(days=30), keyring=inst.keyring
+    )
     rows = [r for r in crm_rows(40, seed=3, dirty=0.0) if r["language"] in ("fr", "nl")]
     path = tmp_path / "crm.csv"
     import csv

@@ -186,3 +186,17 @@ def test_vendor_contract_end_cuts_everyone_at_that_moment(world: World) -> None:
     assert case.id in moved
     # no other vendor serves French: the case goes back to the operator's queue
     assert world.desk.get(case.id).vendor_id is None
+
+
+def test_a_resolved_cases_edit_request_leaves_the_approval_list(world: World) -> None:
+    """GIVEN a pending IBAN change WHEN its case is resolved THEN the lead no longer sees it
+    (it could not be decided); WHEN the case reopens THEN it is back."""
+    case = world.desk.open_case(world.customer("fr"), CaseType.INVOICE_EXPLANATION, now=NOW)
+    agent = world.who(_assignee_email(world, case.assignee_id))
+    asked = world.desk.request_edit(agent, case.id, FieldClass.IBAN, "BE71096123456769", now=NOW)
+    lead = world.who(ATLAS_LEAD)
+    world.desk.transition(agent, case.id, CaseStatus.IN_PROGRESS, now=NOW)
+    world.desk.transition(agent, case.id, CaseStatus.RESOLVED, outcome="explained", now=NOW)
+    assert world.desk.pending_edits(lead) == []
+    world.desk.transition(agent, case.id, CaseStatus.IN_PROGRESS, now=NOW)
+    assert [p["id"] for p in world.desk.pending_edits(lead)] == [asked["request_id"]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
 from ecluse import __version__
 from ecluse.api import _auth, _cases, _ledger, _messages
@@ -94,21 +94,22 @@ def create_app(
     )
     app.state.ecluse = state
     install_error_handlers(app)
-    v1 = APIRouter(prefix=PREFIX)
 
-    @v1.get("/health", tags=["health"], summary="Liveness (no authentication)")
+    @app.get(f"{PREFIX}/health", tags=["health"], summary="Liveness (no authentication)")
     def health() -> dict[str, Any]:
         return {"status": "ok", "version": __version__}
 
-    v1.include_router(_auth.router)
-    v1.include_router(_cases.router)
-    v1.include_router(_messages.router)
-    v1.include_router(_ledger.router)
+    # Each included directly under the prefix: FastAPI matches nested routers level by level
+    # on every request, which cost more than the baseline's own query. Routes are tried in
+    # order: the case routes, the busiest, first (paths do not overlap, so order is free).
+    routers = [_cases.router, _messages.router, _auth.router, _ledger.router]
     if bench:
         from ecluse.api import _bench
 
-        v1.include_router(_bench.router)
-    app.include_router(v1)
+        # Ahead of the case routes: the baseline must not pay for scanning them.
+        routers.insert(0, _bench.router)
+    for router in routers:
+        app.include_router(router, prefix=PREFIX)
     app.mount(
         "/",
         create_console_app(

@@ -116,6 +116,7 @@ def login(body: LoginIn, request: Request, response: Response, st: State) -> dic
             policy=st.accounts,
             source=source,
             limiter=st.limiter,
+            keyring=st.inst.keyring,
         )
     except AuthError as exc:
         if exc.reason is AuthFailure.RATE_LIMITED:

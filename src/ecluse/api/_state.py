@@ -35,4 +35,10 @@ def api_state(request: Request) -> ApiState:
     return state
 
 
-State = Annotated[ApiState, Depends(api_state)]
+async def _state(request: Request) -> ApiState:
+    # async although it does no I/O: FastAPI runs a plain function dependency in the thread
+    # pool, one extra thread hop per request.
+    return api_state(request)
+
+
+State = Annotated[ApiState, Depends(_state)]

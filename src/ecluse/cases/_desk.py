@@ -42,7 +42,7 @@ from ecluse.org._directory import site as load_site
 from ecluse.policy import OPERATOR, CaseContext, EditRight, PolicyChange, PolicyEngine, Visibility
 from ecluse.policy import Principal as PolicyPrincipal
 from ecluse.vault import Vault
-from ecluse.vault._store import random_id
+from ecluse.vault._seal import random_id
 from ecluse.vocabulary import VENDOR_ROLES, Action, CaseStatus, CaseType, FieldClass, Role
 
 __all__ = ["Desk", "desk_for"]
@@ -127,7 +127,7 @@ class Desk:
     def get(self, case_id: str) -> Case:
         """A case by id, without any access check (operator jobs, tests)."""
         with reading(self.engine) as conn:
-            row = conn.execute(sa.select(cases).where(cases.c.id == case_id)).first()
+            row = conn.execute(_CASE, {"case_id": case_id}).first()
         if row is None:
             raise NotFound("no such case")
         return _case(row)
@@ -181,22 +181,24 @@ class Desk:
     def view(self, principal: Principal, case_id: str, now: datetime | None = None) -> CaseView:
         """The case with its customer's fields as this person may see them; ledgered.
 
-        The case, today's reveal count and the sealed record are read on one connection:
-        this is the hottest path of the desk.
+        The case with today's reveal count (one statement), then the sealed record, are read
+        on one connection: this is the hottest path of the desk.
         """
         now = now or utcnow()
         if not is_active(principal, now):
             raise PermissionDenied("access ended")
         with reading(self.engine) as conn:
-            row = conn.execute(sa.select(cases).where(cases.c.id == case_id)).first()
-            case = _case(row) if row is not None else None
-            if case is None or not _may_see(principal, case):
+            row = conn.execute(
+                _CASE_AND_REVEALS,
+                {"case_id": case_id, "person_id": principal.person_id, "day": _utc_day(now)},
+            ).first()
+            if row is None or not _may_see(principal, case := _case(row)):
                 raise NotFound("no such case")
             access = self.policy.case_view(
                 policy_principal(principal), self.context(principal, case)
             )
             visible = {fc: a for fc, a in access.items() if a.visibility is not Visibility.HIDDEN}
-            left = self._reveals_left(conn, principal, now)
+            left = self._left(principal, row.reveals_used)
             customer = self.vault.get(case.customer_id, conn) if visible else None
         fields: list[FieldView] = []
         if customer is not None:
@@ -230,12 +232,12 @@ class Desk:
             return self._reveals_left(conn, principal, now or utcnow())
 
     def _reveals_left(self, conn: Connection, principal: Principal, now: datetime) -> int:
-        day = datetime(now.year, now.month, now.day, tzinfo=UTC)
         used = conn.execute(
-            sa.select(sa.func.count())
-            .select_from(reveals)
-            .where(reveals.c.person_id == principal.person_id, reveals.c.at >= day)
+            _REVEALS_SINCE, {"person_id": principal.person_id, "day": _utc_day(now)}
         ).scalar_one()
+        return self._left(principal, used)
+
+    def _left(self, principal: Principal, used: int) -> int:
         return max(self.policy.reveal_quota(principal.role) - int(used), 0)
 
     def reveal(
@@ -466,12 +468,16 @@ class Desk:
         return {"status": status, "request_id": request_id}
 
     def pending_edits(self, principal: Principal) -> list[dict[str, Any]]:
-        """Requests waiting for this person's approval (team leads: their vendor's)."""
+        """Requests waiting for this person's approval (team leads: their vendor's).
+
+        Only on open cases: a resolved case's request cannot be decided (the case is out of
+        reach), so listing it would only offer a dead end; it shows again if the case reopens.
+        """
         e, c = edit_requests.c, cases.c
         query = (
             sa.select(e.id, e.case_id, e.field_class, e.requested_by, e.requested_at)
             .select_from(edit_requests.join(cases, c.id == e.case_id))
-            .where(e.status == "pending")
+            .where(e.status == "pending", c.status.in_([s.value for s in OPEN_STATUSES]))
         )
         if principal.role in VENDOR_ROLES:
             query = query.where(
@@ -635,6 +641,24 @@ class Desk:
                 },
             )
         )
+
+
+# Built once: building a statement and its cache key costs more than running it on SQLite.
+_CASE = sa.select(cases).where(cases.c.id == sa.bindparam("case_id"))
+# Reveals by one person since the start of a UTC day (the daily quota).
+_REVEALS_SINCE = (
+    sa.select(sa.func.count())
+    .select_from(reveals)
+    .where(
+        reveals.c.person_id == sa.bindparam("person_id"),
+        reveals.c.at >= sa.bindparam("day"),
+    )
+)
+_CASE_AND_REVEALS = _CASE.add_columns(_REVEALS_SINCE.scalar_subquery().label("reveals_used"))
+
+
+def _utc_day(now: datetime) -> datetime:
+    return datetime(now.year, now.month, now.day, tzinfo=UTC)
 
 
 def policy_principal(p: Principal) -> PolicyPrincipal:
