@@ -39,6 +39,7 @@ def test_simulate_ingest_score_report(inst: Installation, tmp_path: Path) -> Non
     assert code == 0 and " 0 new" in out.replace("\n", " "), out
     code, out = _cli(inst, "report")
     assert code == 0 and "alerts proposing suspension" in out, out
+    assert "time to first human look" in out and "wrongful measures (reversed)" in out, out
     code, out = _cli(inst, "alerts", "--limit", "3", "--lang", "fr")
     assert code == 0 and "proposed:" in out, out
 

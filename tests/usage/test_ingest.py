@@ -76,6 +76,23 @@ def test_bad_rows_are_quarantined_with_place_and_reason(engine: Engine, tmp_path
     ]
 
 
+def test_records_are_stored_by_line_then_time(engine: Engine, tmp_path: Path) -> None:
+    """GIVEN records of two lines interleaved in time WHEN ingested THEN the stored file holds
+    each line's records together, in time order (scoring groups by line)."""
+    rows = [
+        f"R{n},+3247000000{n % 2},2026-03-02T10:{59 - n:02d}:00Z,voice,out,+32471000000,60,0,"
+        "C1,,,0,"
+        for n in range(6)
+    ]
+    src = tmp_path / "cdr.csv"
+    src.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    store = UsageStore(tmp_path / "usage")
+    ingest_files(engine, store, [src])
+    [stored] = list(store.records_dir.glob("day=*/*.parquet"))
+    order = [r[0] for r in duckdb.sql(f"SELECT record_id FROM '{stored}'").fetchall()]
+    assert order == ["R4", "R2", "R0", "R5", "R3", "R1"]
+
+
 def test_rerun_is_a_no_op_and_overlaps_are_deduplicated(engine: Engine, tmp_path: Path) -> None:
     store = UsageStore(tmp_path / "usage")
     a = tmp_path / "a.csv"

@@ -28,6 +28,14 @@ def test_same_seed_same_records_other_seed_other_records(tmp_path: Path) -> None
     assert sum(a.scenarios.values()) == len(a.labels.read_text().splitlines()) - 1
 
 
+def test_files_are_in_the_store_order_by_line_then_time(tmp_path: Path) -> None:
+    res = simulate(tmp_path, lines=60, days=1, seed=1)
+    rows = duckdb.sql(
+        f"SELECT CAST(substr(msisdn, 2) AS BIGINT), start_time FROM '{res.files[0]}'"
+    ).fetchall()
+    assert rows == sorted(rows) and len({r[0] for r in rows}) > 1
+
+
 def test_csv_output_matches_the_schema(tmp_path: Path) -> None:
     res = simulate(tmp_path, lines=60, days=1, seed=1, fmt="csv")
     header = res.files[0].read_text().splitlines()[0].split(",")

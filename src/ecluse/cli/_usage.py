@@ -154,9 +154,13 @@ def alerts_cmd(
 
 @usage_app.command("report")
 def report_cmd() -> None:
-    """Alert counts by detector and severity, and suspension proposals."""
+    """Alerts by detector and severity, then what people did with them: time to first human
+    look, time to decision, suspensions, reversals (wrongful suspensions), time to restore."""
+    from ecluse.review import review_report
+
     with installation() as inst:
         counts = alert_counts(inst.engine)
+        review = review_report(inst.engine)
     table = Table("detector", "severity", "alerts")
     for (det, sev), n in sorted(counts.by_detector.items()):
         table.add_row(det, sev, f"{n:,}")
@@ -166,3 +170,4 @@ def report_cmd() -> None:
         f"alerts proposing suspension (a person decides): {counts.suspension_proposals:,}"
     )
     console.print(f"confirmed IRSF (bounded automatic block eligible): {counts.confirmed_irsf:,}")
+    console.print("\n".join(review.lines()), highlight=False)

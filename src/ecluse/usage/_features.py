@@ -2,11 +2,15 @@
 
 Inputs are three relations the engine registers: ``records`` (the stored call records plus
 ``start_s``, epoch seconds), ``ranges`` (the number-range table with ``plen``, the prefix length)
-and ``range_lens`` (the distinct prefix lengths). The records are read in one wide aggregation
-per line, window and other party, one narrow one for cells and handsets, and one window
-function over outgoing calls; everything else works on those aggregates. The SQL sticks to
-the dialect both engines share (``date_trunc``, ``max_by``/``min_by``, ``stddev_samp``,
-named windows, ``CASE``), so the features are defined once. Output: one row per line and window.
+and ``range_lens`` (the distinct prefix lengths). The records are read three times: one wide
+aggregation per line, window, cell, handset and roaming country (few groups: the volumes and,
+rolled up, the distinct cells and handsets), one narrow one per line, window and other party
+(nearly as many groups as records: only what the distinct counts, concentration and number
+ranges need), and one window function over outgoing calls; everything else works on those
+aggregates. Number ranges are matched on the distinct heads of the numbers, not on every
+number. The SQL sticks to the dialect both engines share (``date_trunc``, ``max_by``/``min_by``,
+``stddev_samp``, named windows, ``CASE``), so the features are defined once. Output: one row
+per line and window.
 
 Concentration is measured as the share of the top number (``top1_share``) and the Herfindahl
 index of outgoing traffic over the other parties (``hhi``: 1 = a single correspondent, 1/n =
@@ -19,16 +23,17 @@ from string import Template
 from typing import Final
 
 from ecluse.usage._config import UsageConfig
+from ecluse.usage._ranges import MAX_PREFIX_LEN
 
 __all__ = ["WINDOWS", "features_sql"]
 
 WINDOWS: Final = ("hour", "day", "week", "month")
 
 _FEATURES = Template("""
-WITH pairs AS (
-  -- the one full pass over the records: everything that sums, per line, window and party
-  -- (data sessions form the party-less group)
-  SELECT msisdn, $w AS w, other_party,
+WITH cells AS (
+  -- everything that sums per line and window, with the cell, handset and roaming country as
+  -- extra keys (a line has few of them) so that one pass also gives their distinct counts
+  SELECT msisdn, $w AS w, cell_id, imei, roaming_country,
     max(plan) AS plan,
     count(*) AS n_records,
     sum(CASE WHEN type = 'voice' AND direction = 'out' THEN 1 ELSE 0 END) AS voice_out_n,
@@ -46,60 +51,84 @@ WITH pairs AS (
     sum(CASE WHEN type <> 'data' AND $lh >= 7 AND $lh < 21 THEN 1 ELSE 0 END) AS daytime_n,
     sum(CASE WHEN type <> 'data' AND $wd < 5 AND $lh >= 8 AND $lh < 18 THEN 1 ELSE 0 END)
       AS business_n,
+    min(start_s) AS first_s,
+    max(start_s) AS last_s
+  FROM records
+  GROUP BY msisdn, $w, cell_id, imei, roaming_country
+),
+lines AS (
+  SELECT msisdn, w,
+    max(plan) AS plan,
+    $line_sums
+    sum(charge) AS charge,
+    max(last_s) AS last_event_s,
+    count(DISTINCT cell_id) AS cells,
+    count(DISTINCT imei) AS imeis,
+    min_by(imei, CASE WHEN imei IS NOT NULL THEN first_s END) AS imei_first,
+    max_by(imei, CASE WHEN imei IS NOT NULL THEN last_s END) AS imei_last,
+    count(DISTINCT roaming_country) AS roaming_countries,
+    max_by(roaming_country, CASE WHEN roaming_country IS NOT NULL THEN last_s END)
+      AS roaming_country
+  FROM cells
+  GROUP BY msisdn, w
+),
+pairs AS (
+  -- per line, window and other party only what distinct counts, concentration and the
+  -- number ranges need: these groups are nearly as many as the records, so keep them narrow
+  SELECT msisdn, $w AS w, other_party,
+    sum(CASE WHEN type <> 'data' AND direction = 'out' THEN 1 ELSE 0 END) AS out_n,
+    sum(CASE WHEN type <> 'data' AND direction = 'in' THEN 1 ELSE 0 END) AS in_n,
+    sum(CASE WHEN type = 'sms' AND direction = 'out' THEN 1 ELSE 0 END) AS sms_out_n,
+    sum(CASE WHEN type = 'voice' AND direction = 'out' THEN duration_s ELSE 0 END)
+      AS voice_out_s,
     sum(CASE WHEN direction = 'in' AND type = 'voice' AND duration_s <= $one_ring
         THEN 1 ELSE 0 END) AS ring_n,
     min(CASE WHEN direction = 'in' AND type = 'voice' AND duration_s <= $one_ring
         THEN start_s END) AS first_ring_s,
     max(CASE WHEN direction = 'out' AND type = 'voice' THEN start_s END) AS last_call_out_s,
     max(CASE WHEN direction = 'out' AND type = 'voice' THEN start_s + duration_s END)
-      AS last_call_end_s,
-    max(start_s) AS last_event_s
+      AS last_call_end_s
   FROM records
+  WHERE other_party IS NOT NULL
   GROUP BY msisdn, $w, other_party
 ),
 party_class AS (
-  -- longest-prefix classification of each distinct party: an equi-join on (length, prefix)
-  -- instead of a range join, which both engines plan well
-  SELECT m.other_party,
+  -- longest-prefix classification of each distinct head of a number (its first
+  -- $head_len characters, the longest a prefix can be): heads are far fewer than numbers.
+  -- An equi-join on (length, prefix) instead of a range join, which both engines plan well.
+  SELECT m.head,
          max_by(m.range_class, m.plen) AS range_class,
          max_by(m.country, m.plen) AS country,
          max_by(m.prefix, m.plen) AS prefix
   FROM (
-    SELECT k.other_party, r.range_class, r.country, r.prefix, r.plen
+    SELECT k.head, r.range_class, r.country, r.prefix, r.plen
     FROM (
       -- the candidate prefix of each length as a column, so that the join is on equal keys
-      SELECT p.other_party, l.plen, substr(p.other_party, 1, l.plen) AS candidate
-      FROM (SELECT DISTINCT other_party FROM pairs WHERE other_party IS NOT NULL) p
+      SELECT p.head, l.plen, substr(p.head, 1, l.plen) AS candidate
+      FROM (SELECT DISTINCT substr(other_party, 1, $head_len) AS head FROM pairs) p
       CROSS JOIN range_lens l
     ) k
     JOIN ranges r ON r.plen = k.plen AND r.prefix = k.candidate
   ) m
-  GROUP BY m.other_party
+  GROUP BY m.head
 ),
 pairs_c AS (
   SELECT p.*,
-    p.voice_out_n + p.sms_out_n AS out_n,
-    p.voice_in_n + p.sms_in_n AS in_n,
     coalesce(c.range_class, 'short_code') AS cls,
     coalesce(c.country, '') AS country,
     c.prefix,
     CASE WHEN c.range_class = 'high_risk'
               OR (c.range_class = 'premium' AND c.country <> '$home') THEN 1 ELSE 0 END AS risky
-  FROM pairs p LEFT JOIN party_class c ON c.other_party = p.other_party
+  FROM pairs p LEFT JOIN party_class c ON c.head = substr(p.other_party, 1, $head_len)
 ),
-line_agg AS (
+party_agg AS (
   SELECT msisdn, w,
-    max(plan) AS plan,
-    sum(charge) AS charge,
-    $line_sums
-    max(last_event_s) AS last_event_s,
     max(CASE WHEN risky = 1 THEN last_call_end_s END) AS risk_last_end_s,
-    sum(CASE WHEN out_n > 0 AND other_party IS NOT NULL THEN 1 ELSE 0 END) AS distinct_out,
-    sum(CASE WHEN in_n > 0 AND other_party IS NOT NULL THEN 1 ELSE 0 END) AS distinct_in,
-    sum(CASE WHEN sms_out_n > 0 AND other_party IS NOT NULL THEN 1 ELSE 0 END)
-      AS distinct_sms_out,
-    max(CASE WHEN other_party IS NOT NULL THEN out_n ELSE 0 END) AS top1_n,
-    sum(CASE WHEN other_party IS NOT NULL THEN out_n * out_n ELSE 0 END) AS sq_n,
+    sum(CASE WHEN out_n > 0 THEN 1 ELSE 0 END) AS distinct_out,
+    sum(CASE WHEN in_n > 0 THEN 1 ELSE 0 END) AS distinct_in,
+    sum(CASE WHEN sms_out_n > 0 THEN 1 ELSE 0 END) AS distinct_sms_out,
+    max(out_n) AS top1_n,
+    sum(out_n * out_n) AS sq_n,
     sum(CASE WHEN cls = 'national' THEN out_n ELSE 0 END) AS national_out_n,
     sum(CASE WHEN cls <> 'short_code' AND country <> '$home' THEN out_n ELSE 0 END)
       AS intl_out_n,
@@ -112,28 +141,17 @@ line_agg AS (
         THEN 1 ELSE 0 END) AS risk_callback_n,
     max_by(CASE WHEN risky = 1 THEN prefix END,
            CASE WHEN risky = 1 THEN voice_out_s * 1000 + out_n * 10 + ring_n END)
-      AS risk_prefix,
-    count(DISTINCT CASE WHEN out_n > 0 AND cls <> 'short_code' AND country <> '$home'
-          THEN country END) AS out_countries
+      AS risk_prefix
   FROM pairs_c
   GROUP BY msisdn, w
 ),
-devices AS (
-  -- cells, handsets and roaming: a narrow pass, distinct counts on its small result
-  SELECT msisdn, w,
-    count(DISTINCT cell_id) AS cells,
-    count(DISTINCT imei) AS imeis,
-    min_by(imei, CASE WHEN imei IS NOT NULL THEN first_s END) AS imei_first,
-    max_by(imei, CASE WHEN imei IS NOT NULL THEN last_s END) AS imei_last,
-    count(DISTINCT roaming_country) AS roaming_countries,
-    max_by(roaming_country, CASE WHEN roaming_country IS NOT NULL THEN last_s END)
-      AS roaming_country
+countries AS (
+  -- a filtered two-step distinct count: a DISTINCT aggregate over every pair costs far more
+  SELECT msisdn, w, count(*) AS out_countries
   FROM (
-    SELECT msisdn, $w AS w, cell_id, imei, roaming_country,
-      min(start_s) AS first_s, max(start_s) AS last_s
-    FROM records
-    GROUP BY msisdn, $w, cell_id, imei, roaming_country
-  ) d
+    SELECT DISTINCT msisdn, w, country FROM pairs_c
+    WHERE out_n > 0 AND cls <> 'short_code' AND country <> '$home'
+  ) c
   GROUP BY msisdn, w
 ),
 calls AS (
@@ -153,17 +171,19 @@ base AS (
     CAST(l.charge AS DOUBLE) AS charge,
     CAST(l.voice_out_n + l.sms_out_n AS BIGINT) AS out_n,
     CAST(l.voice_in_n + l.sms_in_n AS BIGINT) AS in_n,
-    l.risk_prefix,
+    p.risk_prefix,
     CAST(coalesce(o.overlap_n, 0) AS BIGINT) AS overlap_n,
-    CAST(d.cells AS BIGINT) AS cells,
-    CAST(d.imeis AS BIGINT) AS imeis,
-    d.imei_first, d.imei_last,
-    CAST(d.roaming_countries AS BIGINT) AS roaming_countries,
-    d.roaming_country,
+    CAST(l.cells AS BIGINT) AS cells,
+    CAST(l.imeis AS BIGINT) AS imeis,
+    l.imei_first, l.imei_last,
+    CAST(l.roaming_countries AS BIGINT) AS roaming_countries,
+    l.roaming_country,
     CAST(l.last_event_s AS BIGINT) AS last_event_s,
-    CAST(l.risk_last_end_s AS BIGINT) AS risk_last_end_s
-  FROM line_agg l
-  JOIN devices d ON d.msisdn = l.msisdn AND d.w = l.w
+    CAST(p.risk_last_end_s AS BIGINT) AS risk_last_end_s
+  FROM lines l
+  -- a line with data sessions only has no party and no outgoing call
+  LEFT JOIN party_agg p ON p.msisdn = l.msisdn AND p.w = l.w
+  LEFT JOIN countries c ON c.msisdn = l.msisdn AND c.w = l.w
   LEFT JOIN overlap_agg o ON o.msisdn = l.msisdn AND o.w = l.w
 ),
 shares AS (
@@ -182,6 +202,15 @@ shares AS (
     CAST(in_n AS DOUBLE) / greatest(out_n + in_n, 1) AS in_share
   FROM base b
 ),
+peers AS (
+  -- the plan's average line that window: an aggregate, cheaper than a window over every line
+  SELECT plan AS peer_plan, window_start AS peer_w,
+    CAST(count(*) AS BIGINT) AS peer_n,
+    avg(charge) AS peer_charge_avg,
+    stddev_samp(charge) AS peer_charge_std
+  FROM shares
+  GROUP BY plan, window_start
+),
 hist AS (
   SELECT s.*,
     CAST(count(*) OVER h AS BIGINT) AS hist_n,
@@ -196,13 +225,11 @@ hist AS (
     avg(intl_share) OVER h AS intl_share_avg,
     lag(imei_last) OVER (PARTITION BY msisdn ORDER BY window_start) AS prev_imei,
     lag(imeis) OVER (PARTITION BY msisdn ORDER BY window_start) AS prev_imeis,
-    CAST(count(*) OVER peers AS BIGINT) AS peer_n,
-    avg(charge) OVER peers AS peer_charge_avg,
-    stddev_samp(charge) OVER peers AS peer_charge_std
+    p.peer_n, p.peer_charge_avg, p.peer_charge_std
   FROM shares s
+  JOIN peers p ON p.peer_plan IS NOT DISTINCT FROM s.plan AND p.peer_w = s.window_start
   WINDOW h AS (PARTITION BY msisdn ORDER BY window_start
-               ROWS BETWEEN $hist PRECEDING AND 1 PRECEDING),
-         peers AS (PARTITION BY plan, window_start)
+               ROWS BETWEEN $hist PRECEDING AND 1 PRECEDING)
 )
 SELECT hist.*,
   CASE WHEN hist_n >= $min_hist THEN greatest(
@@ -216,8 +243,8 @@ SELECT hist.*,
 FROM hist
 """)
 
-# integer counters summed from the per-party aggregate to the line, cast to BIGINT in the output
-_SUMS: Final = (
+# integer counters of the line aggregate, cast to BIGINT in the output
+_LINE_COUNTS: Final = (
     "n_records",
     "voice_out_n",
     "voice_in_n",
@@ -232,8 +259,8 @@ _SUMS: Final = (
     "daytime_n",
     "business_n",
 )
-_COUNTS: Final = (
-    *_SUMS,
+# and those of the per-party aggregate, 0 for a line without any party
+_PARTY_COUNTS: Final = (
     "distinct_out",
     "distinct_in",
     "distinct_sms_out",
@@ -247,7 +274,6 @@ _COUNTS: Final = (
     "risk_out_s",
     "risk_ring_n",
     "risk_callback_n",
-    "out_countries",
 )
 
 
@@ -267,8 +293,15 @@ def features_sql(window: str, cfg: UsageConfig) -> str:
         lh=lh,
         wd=wd,
         night=f"({lh} >= {ns} {op} {lh} < {ne})",
-        line_sums="\n    ".join(f"sum({n}) AS {n}," for n in _SUMS),
-        line_cols="\n    ".join(f"CAST(l.{n} AS BIGINT) AS {n}," for n in _COUNTS),
+        line_sums="\n    ".join(f"sum({n}) AS {n}," for n in _LINE_COUNTS),
+        line_cols="\n    ".join(
+            [
+                *(f"CAST(l.{n} AS BIGINT) AS {n}," for n in _LINE_COUNTS),
+                *(f"CAST(coalesce(p.{n}, 0) AS BIGINT) AS {n}," for n in _PARTY_COUNTS),
+                "CAST(coalesce(c.out_countries, 0) AS BIGINT) AS out_countries,",
+            ]
+        ),
+        head_len=MAX_PREFIX_LEN,
         one_ring=int(cfg.one_ring_s),
         short=int(cfg.short_call_s),
         home=cfg.home_country.replace("'", ""),

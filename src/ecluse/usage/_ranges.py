@@ -10,10 +10,12 @@ from pathlib import Path
 
 from ecluse.errors import ConfigError
 
-__all__ = ["RANGE_CLASSES", "NumberRange", "RangeTable", "load_ranges"]
+__all__ = ["MAX_PREFIX_LEN", "RANGE_CLASSES", "NumberRange", "RangeTable", "load_ranges"]
 
 RANGE_CLASSES = ("national", "premium", "international", "high_risk")
-_PREFIX = re.compile(r"\+[0-9]{0,8}")
+#: A prefix is ``+`` and up to 8 digits.
+MAX_PREFIX_LEN = 9
+_PREFIX = re.compile(rf"\+[0-9]{{0,{MAX_PREFIX_LEN - 1}}}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -104,10 +104,14 @@ class _Day:
             cols = {k: np.concatenate([b.get(k, _zero(b, k)) for b in self.blocks]) for k in keys}
         line = cols.pop("line").astype(np.int64)
         cols["imei"] = np.where(cols["imei"] < 0, lines.imei[line], cols["imei"])
-        order = np.argsort(cols["start_s"], kind="stable")
+        # record ids count in time order; rows are written by line, then time, as the store
+        # keeps them (scoring groups by line, and this order keeps its groups together)
+        rid = np.empty(len(line), np.int64)
+        rid[np.argsort(cols["start_s"], kind="stable")] = np.arange(1, len(line) + 1)
+        order = np.lexsort((cols["start_s"], lines.msisdn[line]))
         return pa.table(
             {
-                "rid": np.arange(1, len(line) + 1, dtype=np.int64),
+                "rid": rid[order],
                 "msisdn_num": lines.msisdn[line][order],
                 "plan_code": lines.plan[line][order].astype(np.int8),
                 **{k: v[order] for k, v in cols.items()},
