@@ -149,7 +149,7 @@ def main() -> None:
     lines = [
         f"Command: `.venv/bin/python bench/notify.py --messages {n}` on {backend}.",
         "",
-        f"Machine: {machine()}. Other engineers were running work on the same machine.",
+        f"Machine: {machine()} (a load above ~1 means other work shared the 2 cores).",
         "",
         "| step | baseline msg/s | ecluse msg/s | ecluse cost / baseline |",
         "|---|---:|---:|---:|",

@@ -372,8 +372,8 @@ def main() -> int:
             "Redaction: Ecluse vs Presidio",
             f"`.venv/bin/python bench/redact.py --messages {args.messages} --seed {args.seed}"
             f" --rounds {args.rounds} --write`\n\n"
-            f"Machine: {machine()}. Other engineers were running their work on the same machine "
-            "at the time, so wall times are noisy; CPU time of the analysing process is the "
+            f"Machine: {machine()}. Wall times are noisy when other work shares the machine (a "
+            "load above ~1); CPU time of the analysing process is the "
             "steadier figure and the ratio is taken on it.\n\n"
             + CAVEATS
             + "\n\n```\n"

@@ -194,9 +194,17 @@ def test_dpo_sees_a_tampered_ledger(console: Console) -> None:
     """GIVEN a ledger row changed behind Ecluse's back WHEN the DPO opens the ledger page
     THEN it says the ledger is damaged and names the first bad entry."""
     dpo = console.login("dpo")
+    # an agent's view of one of their cases: a ledger entry with masked fields to alter
+    desk = desk_for(console.inst)
+    login = console.login("agent", "Vlaanderen Care")
+    agent = principal_for(console.inst.engine, find_person(console.inst.engine, login.email).id)
+    desk.view(agent, next(c.id for c in desk.queue(agent) if c.assignee_id == agent.person_id))
     with console.inst.engine.begin() as conn:
         idx, details = conn.execute(
-            sa.text("SELECT idx, details FROM ledger_entries WHERE kind = 'view' ORDER BY idx")
+            sa.text(
+                "SELECT idx, details FROM ledger_entries"
+                " WHERE kind = 'view' AND details LIKE '%\"masked\"%' ORDER BY idx"
+            )
         ).first()  # type: ignore[misc]
         conn.execute(
             sa.text("UPDATE ledger_entries SET details = :d WHERE idx = :i"),

@@ -37,7 +37,7 @@ def ledger_page(
 ) -> HTMLResponse:
     require_role(page, *_DPO)
     ledger = page.state.ledger
-    # Verification reads every entry (~500,000/s): on each load for a ledger of demo or
+    # Verification reads every entry (~400,000/s on SQLite): on each load for a ledger of demo or
     # site size, on request beyond that.
     report = ledger.verify() if verify or ledger.size() <= _VERIFY_ON_LOAD else None
     entries = ledger.entries(kind=kind or None, limit=limit, newest_first=True)
