@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 # Installs are reproducible: every version is pinned in constraints.txt (`make lock`).
 INSTALL_STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt 2>/dev/null | sha1sum | cut -c1-12)
 
-.PHONY: help install demo test lint format typecheck bench lock clean browsers
+.PHONY: help install demo test lint format bench lock clean browsers screenshots
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -38,6 +38,9 @@ test: $(INSTALL_STAMP) browsers ## Run every test (SQLite and PostgreSQL, 2 xdis
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest -n 2 --dist loadgroup --durations=20 $(PYTEST_ARGS)
+
+screenshots: $(INSTALL_STAMP) browsers ## Refresh docs/screenshots/ from the console's browser tests
+	ECLUSE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest -m browser tests/web
 
 lint: $(INSTALL_STAMP) ## ruff (lint + format check) and mypy --strict on the core
 	$(BIN)/ruff check src tests bench

@@ -52,6 +52,21 @@ def test_readme_commands_exist() -> None:
         )
 
 
+def test_every_make_target_the_docs_name_exists_and_make_help_lists_it() -> None:
+    """README and docs say `make X`; the Makefile must have X with a `##` help line."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^([a-z][a-z-]*):[^\n]*## ", makefile, re.M))
+    phony = re.search(r"^\.PHONY: (.*)$", makefile, re.M)
+    assert phony is not None
+    docs = [ROOT / "README.md", ROOT / "DEVELOPERS.md", *sorted((ROOT / "docs").glob("*.md"))]
+    named = {
+        t for doc in docs if doc.exists() for t in re.findall(r"`make ([a-z-]+)", doc.read_text())
+    }
+    assert {"demo", "test", "help", "screenshots"} <= named
+    assert named <= documented, f"docs name make targets without help: {named - documented}"
+    assert documented <= set(phony.group(1).split())
+
+
 def test_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         app, ["--data-dir", str(tmp_path / "nothing"), "customers", "show", "x"]

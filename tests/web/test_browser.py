@@ -1,13 +1,17 @@
 """Every role's main flow in real headless Chromium against the console on a real server.
 
-Screenshots of the main pages go to ``docs/screenshots/`` (linked from ``docs/console.md``).
+Screenshots of the main pages go to a temporary directory, or to ``$ECLUSE_SCREENSHOTS``:
+``make screenshots`` refreshes ``docs/screenshots/`` (linked from ``docs/console.md``), so a plain
+``make test`` leaves the tracked images alone.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +27,9 @@ from ecluse.vocabulary import CaseType
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SHOTS = Path(
+    os.environ.get("ECLUSE_SCREENSHOTS") or Path(tempfile.gettempdir()) / "ecluse-screenshots"
+)
 PLANTED_NATNR = "62110812371"
 PLANTED_IBAN = "BE43068999999501"
 PORTAL_EMAIL = "portal.customer@lumen-client.example"
@@ -92,7 +98,9 @@ def _sign_in(page: Page, console: Console, login: DemoLogin) -> None:
 
 def _shot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    assert path.read_bytes().startswith(b"\x89PNG")
 
 
 def _accept(dialog: Dialog) -> None:
