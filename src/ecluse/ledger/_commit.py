@@ -1,26 +1,26 @@
 """Group commit: concurrent appenders share one transaction, led by one of them.
 
 The first caller to arrive while nobody is writing becomes the leader: it takes every
-request queued so far, writes them in one transaction, wakes their callers, and hands the
-leadership to the oldest request that arrived meanwhile. No background thread is needed,
-and each caller returns only once its own entries are committed.
+request queued so far and writes them in one transaction. When it has committed it hands the
+leadership to the oldest request that arrived meanwhile, which starts the next transaction at
+once (its commit waits on the disk, not on the GIL, while the callers just released run), and
+wakes the callers of its own batch one after the other: each woken caller wakes the next. No
+background thread is needed, and each caller returns only once its own entries are committed.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
 __all__ = ["GroupCommitter", "Request"]
 
-_GATHER_ROUNDS = 64
-
 
 class Request:
-    __slots__ = ("done", "error", "indices", "items", "lead", "time")
+    __slots__ = ("done", "error", "indices", "items", "lead", "next", "time")
 
     def __init__(self, items: list[Any], time: datetime) -> None:
         self.items = items
@@ -32,6 +32,10 @@ class Request:
         self.done = threading.Lock()
         self.done.acquire()
         self.lead = False
+        # The caller this one wakes once it runs. Woken all at once, a batch's callers would
+        # all queue for the GIL together: every hand-over then costs a futex round trip and
+        # a thread switch (3-5 switches per append measured, against 1.3-1.8 in a chain).
+        self.next: Request | None = None
 
 
 class GroupCommitter:
@@ -53,25 +57,30 @@ class GroupCommitter:
             self._queue.append(req)
             lead = not self._busy
             self._busy = True
-        if not lead:
-            req.done.acquire()
-        if lead or req.lead:
-            self._lead()
+        if lead:
+            self._lead(req)
+        else:
+            try:
+                req.done.acquire()
+            except BaseException:
+                # Interrupted (KeyboardInterrupt): the entry is written all the same, and the
+                # next leader and the rest of the chain wait on this caller, so it waits for
+                # its turn and passes it on before raising.
+                req.done.acquire()
+                self._settled(req)
+                raise
+            self._settled(req)
         if req.error is not None:
             raise req.error
         return req.indices
 
-    def _lead(self) -> None:
-        # Callers the previous commit just released need only the GIL to queue again; yield
-        # it until the queue stops growing so they join this transaction, not the next.
-        seen = -1
-        for _ in range(_GATHER_ROUNDS):
-            with self._mutex:
-                n = len(self._queue)
-            if n == seen:
-                break
-            seen = n
-            time.sleep(0)
+    def _settled(self, req: Request) -> None:
+        if req.next is not None:
+            req.next.done.release()
+        if req.lead:
+            self._lead(req)
+
+    def _lead(self, own: Request) -> None:
         with self._mutex:
             batch, self._queue = self._queue, []
         try:
@@ -88,6 +97,8 @@ class GroupCommitter:
                     nxt.done.release()
                 else:
                     self._busy = False
-            for r in batch:
-                if not r.lead:  # the leader itself never waited
-                    r.done.release()
+            waiters = [r for r in batch if r is not own]  # the leader itself never waited
+            if waiters:
+                for a, b in pairwise(waiters):
+                    a.next = b
+                waiters[0].done.release()
