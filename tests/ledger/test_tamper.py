@@ -7,6 +7,7 @@ access would, then runs ``verify()`` and ``ecluse ledger verify`` (SQLite and Po
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -351,3 +352,18 @@ def test_bulk_blocks_of_any_size_give_the_one_pass_result(inst: Installation, bl
     assert bulk.problems == rows.problems
     assert [p.index for p in bulk.problems] == [21, 33, 46]
     assert "entries 46..47 are gone" in bulk.problems[2].what
+
+
+@pytest.mark.parametrize(("start", "stop"), [(0, 1), (0, 100_000), (65_536, 131_075), (0, 16_384)])
+def test_bulk_spans_cover_the_range_aligned_and_small_at_both_ends(start: int, stop: int) -> None:
+    """GIVEN a range and 16,384-entry blocks WHEN split into spans THEN they cover it in order,
+    each at most a block and aligned on its size (whole subtrees), the first and last small."""
+    from ecluse.ledger._scan import _spans
+
+    spans = _spans(start, stop, 1 << 14)
+    assert spans[0][0] == start and spans[-1][1] == stop
+    assert all(b == c for (_, b), (c, _) in pairwise(spans))
+    for a, b in spans:
+        size = 1 << (b - a - 1).bit_length()  # the span's power of two (the last may be short)
+        assert b - a <= 1 << 14 and (a - start) % size == 0
+    assert spans[0][1] - spans[0][0] <= 1024 and spans[-1][1] - spans[-1][0] <= 1024

@@ -197,6 +197,29 @@ class _Scan:
         return chunk
 
 
+def _spans(start: int, stop: int, block: int) -> list[tuple[int, int]]:
+    """Spans of at most ``block`` entries, aligned on their size, smaller at both ends.
+
+    The reader thread runs one block ahead of the hashing: nothing is hashed while the first
+    block is read and nothing is read while the last is hashed. Starting at a sixteenth of a
+    block and doubling, and halving again toward the end, keeps that idle time small (with
+    16,384-entry blocks it was a sixth of a 100,000-entry pass).
+    """
+    least = max(1, block >> 4)
+    out = []
+    a, size = start, least
+    while a < stop:
+        s = size
+        while s > least and stop - a < 2 * s:
+            s >>= 1
+        while (a - start) % s:  # a block's subtrees must be whole subtrees of the range
+            s >>= 1
+        out.append((a, min(a + s, stop)))
+        a += s
+        size = min(block, size << 1)
+    return out
+
+
 def scan_range(
     engine: Engine,
     start: int,
@@ -214,8 +237,7 @@ def scan_range(
     if block < 1 or block & (block - 1):
         raise ValueError("the block size must be a power of two")
     scan = _Scan(engine, Chunk(start, stop), checkpoint_sizes)
-    spans = [(a, min(a + block, stop)) for a in range(start, stop, block)]
-    for (a, b), leaves in read_blocks(engine, spans):
+    for (a, b), leaves in read_blocks(engine, _spans(start, stop, block)):
         if leaves is None:
             scan.rows(a, b)
         else:
