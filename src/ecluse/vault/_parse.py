@@ -112,7 +112,8 @@ class _Row:
             return []
         if isinstance(value, list):
             return value
-        return [part.strip() for part in str(value).split(";") if part.strip()]
+        parts = [part.strip() for part in str(value).split(";")]
+        return [part for part in parts if part]
 
     def flag(self, name: str, reason: str, raw: Any) -> None:
         self.issues.append({"field": name, "reason": reason, "raw": str(raw)[:_MAX_RAW_KEPT]})
