@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import math
 
 import pytest
 from hypothesis import given
@@ -14,7 +15,7 @@ from ecluse.demo import COLUMNS
 from ecluse.keys import BlindIndexer
 from ecluse.vault import Invalid, check_ean, normalise_national_number
 from ecluse.vault._normalise import _national_number_ok
-from ecluse.vault._parse import Prepared, index_entries, parse_row
+from ecluse.vault._parse import Prepared, _amount, _parts, index_entries, parse_row
 from ecluse.vault._seal import random_id, random_ids
 from ecluse.vault._store import LOOKUP_KINDS
 
@@ -93,11 +94,12 @@ def test_random_ids_come_in_the_number_asked_and_never_repeat() -> None:
 _TEXT = st.text(st.characters(blacklist_categories=("Cs",)))  # what a decoded file can hold
 
 
-@given(key=st.binary(min_size=32, max_size=32), kind=st.sampled_from(KINDS), value=_TEXT)
+@given(key=st.binary(min_size=1, max_size=100), kind=st.sampled_from(KINDS), value=_TEXT)
 def test_the_blind_index_is_hmac_sha256_of_kind_nul_value(
     key: bytes, kind: str, value: str
 ) -> None:
-    """The copied-state digest is exactly HMAC-SHA-256(key, kind || 0x00 || value)."""
+    """The digest from pre-keyed SHA-256 states is exactly HMAC-SHA-256(key, kind || 0x00 ||
+    value), for keys shorter and longer than the hash's block too."""
     message = f"{kind}\x00{value}".encode()
     assert BlindIndexer(key).digest(kind, value) == hmac.digest(key, message, "sha256")
 
@@ -130,3 +132,30 @@ def test_a_non_finite_amount_is_flagged_not_stored(amount: str) -> None:
     record = json.loads(prepared.record)
     assert record["invoices"] == [] and "invoices" in prepared.invalid_fields
     assert record["contracts"][0]["monthly_eur"] is None
+
+
+@given(st.lists(st.text(st.sampled_from(" \t\u00a0ab|1"), max_size=6), min_size=1, max_size=5))
+def test_list_item_parts_are_stripped_whatever_the_spacing(parts: list[str]) -> None:
+    """GIVEN a ``|``-separated item with any spacing WHEN it is split THEN each part is what
+    ``str.strip`` leaves (the fast path skips stripping only when nothing needs it)."""
+    raw = "|".join(parts)
+    expected = [p.strip() for p in raw.split("|")]
+    assert _parts(raw, ("a",))[: len(expected)] == expected
+
+
+@given(
+    st.one_of(
+        st.decimals(allow_nan=False, allow_infinity=False, places=2).map(str),
+        st.floats(allow_nan=True, allow_infinity=True).map(str),
+        st.from_regex(r"-?[0-9]{1,16}([.,][0-9]{0,4})?", fullmatch=True),
+    )
+)
+def test_plain_amounts_read_as_the_rounded_float(text: str) -> None:
+    """GIVEN an amount as a CRM writes it WHEN it is read THEN it is the float rounded to
+    cents (or None if not finite), the fast path for two decimals included."""
+    try:
+        value: float | None = float(text.replace(",", "."))
+    except ValueError:
+        value = None
+    expected = round(value, 2) if value is not None and math.isfinite(value) else None
+    assert _amount(text) == expected

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-import hmac
+import hashlib
 import os
 import secrets
 from collections.abc import Mapping
@@ -29,6 +29,7 @@ __all__ = [
 ]
 
 _KEY_BYTES = 32
+_SHA256_BLOCK = 64
 _NONCE_BYTES = 12
 _INDEX_FILE = "index.key"
 _SIGNING_FILE = "ledger-signing.key"
@@ -86,21 +87,29 @@ class BlindIndexer:
     Picklable by its key so import workers in other processes compute the same digests.
     """
 
-    __slots__ = ("_mac", "key")
+    __slots__ = ("_inner", "_outer", "key")
 
     def __init__(self, key: bytes) -> None:
         self.key = key
-        # A string digestmod keeps the whole HMAC in OpenSSL; copying the keyed state per digest
-        # skips re-deriving the pads (a third of one-shot ``hmac.digest``'s cost).
-        self._mac = hmac.new(key, digestmod="sha256")
+        # HMAC (RFC 2104) from two SHA-256 states keyed once: copying a hashlib state costs
+        # half of copying OpenSSL's HMAC context (which copies three digest contexts), and
+        # the blind index is a sixth of an import row's parse cost. A test holds it equal to
+        # ``hmac.digest``.
+        block = (hashlib.sha256(key).digest() if len(key) > _SHA256_BLOCK else key).ljust(
+            _SHA256_BLOCK, b"\0"
+        )
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
 
     def __reduce__(self) -> tuple[type[BlindIndexer], tuple[bytes]]:
         return (BlindIndexer, (self.key,))
 
     def digest(self, kind: str, normalised: str) -> bytes:
-        h = self._mac.copy()
-        h.update(f"{kind}\x00{normalised}".encode())
-        return h.digest()
+        inner = self._inner.copy()
+        inner.update(f"{kind}\x00{normalised}".encode())
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()
 
 
 class KeyMaker:

@@ -64,6 +64,11 @@ _MAX_RAW_KEPT = 200
 _COUNTRIES = frozenset({"BE", "FR", "NL", "LU", "DE", "MA"})
 _EXTERNAL_ID_RE = re.compile(r"^[\w.\-/:=+@#]{1,64}$")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Whitespace at either end of a list item or of one of its ``|`` parts: only then do the
+# parts need stripping one by one (an import row carries about five such items).
+_LOOSE_PARTS_RE = re.compile(r"^\s|\s$|\s\||\|\s")
+# An amount with at most two decimals: float() of it is already what round(.., 2) gives.
+_PLAIN_AMOUNT_RE = re.compile(r"-?[0-9]{1,15}(?:[.,][0-9]{1,2})?")
 
 
 # Named tuples rather than dataclasses: they cross the worker pipe by the thousand, and a
@@ -107,7 +112,8 @@ class _Row:
             return []
         if isinstance(value, list):
             return value
-        return [part.strip() for part in str(value).split(";") if part.strip()]
+        parts = [part.strip() for part in str(value).split(";")]
+        return [part for part in parts if part]
 
     def flag(self, name: str, reason: str, raw: Any) -> None:
         self.issues.append({"field": name, "reason": reason, "raw": str(raw)[:_MAX_RAW_KEPT]})
@@ -274,12 +280,17 @@ def _mobile_line(row: _Row, raw: Any, country: str) -> dict[str, str] | None:
 def _parts(raw: Any, keys: tuple[str, ...]) -> list[str]:
     if isinstance(raw, dict):
         return [str(raw.get(k, "") or "") for k in keys]
-    parts = [p.strip() for p in str(raw).split("|")]
+    text = str(raw)
+    parts = text.split("|")
+    if _LOOSE_PARTS_RE.search(text):
+        parts = [p.strip() for p in parts]
     return parts + [""] * (len(keys) - len(parts))
 
 
 def _amount(text: str) -> float | None:
     """A money amount (comma or point decimals), or None; "nan" and "inf" are not amounts."""
+    if _PLAIN_AMOUNT_RE.fullmatch(text):
+        return float(text.replace(",", "."))
     try:
         value = float(text.replace(",", ".")) if text else None
     except ValueError:
