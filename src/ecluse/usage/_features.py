@@ -9,8 +9,8 @@ rolled up, the distinct cells and handsets), one narrow one per line, window and
 ranges need), and one window function over outgoing calls; everything else works on those
 aggregates. Number ranges are matched on the distinct heads of the numbers, not on every
 number. The SQL sticks to the dialect both engines share (``date_trunc``, ``max_by``/``min_by``,
-``stddev_samp``, ``count_if``, named windows, ``CASE``), so the features are defined once. Output: one row
-per line and window.
+``stddev_samp``, ``count_if``, named windows, ``CASE``), so the features are defined once.
+Output: one row per line and window.
 
 Concentration is measured as the share of the top number (``top1_share``) and the Herfindahl
 index of outgoing traffic over the other parties (``hhi``: 1 = a single correspondent, 1/n =
