@@ -9,8 +9,8 @@ rolled up, the distinct cells and handsets), one narrow one per line, window and
 ranges need), and one window function over outgoing calls; everything else works on those
 aggregates. Number ranges are matched on the distinct heads of the numbers, not on every
 number. The SQL sticks to the dialect both engines share (``date_trunc``, ``max_by``/``min_by``,
-``stddev_samp``, named windows, ``CASE``), so the features are defined once. Output: one row
-per line and window.
+``stddev_samp``, ``count_if``, named windows, ``CASE``), so the features are defined once.
+Output: one row per line and window.
 
 Concentration is measured as the share of the top number (``top1_share``) and the Herfindahl
 index of outgoing traffic over the other parties (``hhi``: 1 = a single correspondent, 1/n =
@@ -29,32 +29,47 @@ __all__ = ["WINDOWS", "features_sql"]
 
 WINDOWS: Final = ("hour", "day", "week", "month")
 
+# each record's kind and local time of day, computed once per record: the aggregates test these
+# flags instead of comparing strings and dividing times again for every counter. A subquery
+# placed in each pass rather than a shared CTE, which DuckDB would materialise (all records).
+_RECS = Template("""(
+  SELECT msisdn, other_party, cell_id, imei, roaming_country, plan, start_s, duration_s,
+    bytes, charge, $w AS w,
+    type = 'voice' AND direction = 'out' AS vo,
+    type = 'voice' AND direction = 'in' AS vi,
+    type = 'sms' AND direction = 'out' AS so,
+    type = 'sms' AND direction = 'in' AS si,
+    type = 'data' AS dt,
+    (start_s + $off) % 86400 AS sod,
+    (floor((start_s + $off) / 86400) + 3) % 7 AS wd
+  FROM records
+) r""")
+
 _FEATURES = Template("""
 WITH cells AS (
   -- everything that sums per line and window, with the cell, handset and roaming country as
-  -- extra keys (a line has few of them) so that one pass also gives their distinct counts
-  SELECT msisdn, $w AS w, cell_id, imei, roaming_country,
+  -- extra keys (a line has few of them) so that one pass also gives their distinct counts;
+  -- count_if gives a BIGINT where sum(CASE ...) would widen to a 128-bit sum
+  SELECT msisdn, w, cell_id, imei, roaming_country,
     max(plan) AS plan,
     count(*) AS n_records,
-    sum(CASE WHEN type = 'voice' AND direction = 'out' THEN 1 ELSE 0 END) AS voice_out_n,
-    sum(CASE WHEN type = 'voice' AND direction = 'in' THEN 1 ELSE 0 END) AS voice_in_n,
-    sum(CASE WHEN type = 'sms' AND direction = 'out' THEN 1 ELSE 0 END) AS sms_out_n,
-    sum(CASE WHEN type = 'sms' AND direction = 'in' THEN 1 ELSE 0 END) AS sms_in_n,
-    sum(CASE WHEN type = 'data' THEN 1 ELSE 0 END) AS data_n,
-    sum(CASE WHEN type = 'voice' AND direction = 'out' THEN duration_s ELSE 0 END)
-      AS voice_out_s,
-    sum(CASE WHEN type = 'voice' AND direction = 'in' THEN duration_s ELSE 0 END) AS voice_in_s,
-    sum(CASE WHEN type = 'data' THEN bytes ELSE 0 END) AS data_bytes,
+    count_if(vo) AS voice_out_n,
+    count_if(vi) AS voice_in_n,
+    count_if(so) AS sms_out_n,
+    count_if(si) AS sms_in_n,
+    count_if(dt) AS data_n,
+    sum(CASE WHEN vo THEN duration_s ELSE 0 END) AS voice_out_s,
+    sum(CASE WHEN vi THEN duration_s ELSE 0 END) AS voice_in_s,
+    sum(CASE WHEN dt THEN bytes ELSE 0 END) AS data_bytes,
     sum(charge) AS charge,
-    sum(CASE WHEN type = 'voice' AND duration_s <= $short THEN 1 ELSE 0 END) AS short_n,
-    sum(CASE WHEN type <> 'data' AND $night THEN 1 ELSE 0 END) AS night_n,
-    sum(CASE WHEN type <> 'data' AND $lh >= 7 AND $lh < 21 THEN 1 ELSE 0 END) AS daytime_n,
-    sum(CASE WHEN type <> 'data' AND $wd < 5 AND $lh >= 8 AND $lh < 18 THEN 1 ELSE 0 END)
-      AS business_n,
+    count_if((vo OR vi) AND duration_s <= $short) AS short_n,
+    count_if(NOT dt AND $night) AS night_n,
+    count_if(NOT dt AND sod >= 7 * 3600 AND sod < 21 * 3600) AS daytime_n,
+    count_if(NOT dt AND wd < 5 AND sod >= 8 * 3600 AND sod < 18 * 3600) AS business_n,
     min(start_s) AS first_s,
     max(start_s) AS last_s
-  FROM records
-  GROUP BY msisdn, $w, cell_id, imei, roaming_country
+  FROM $recs
+  GROUP BY msisdn, w, cell_id, imei, roaming_country
 ),
 lines AS (
   SELECT msisdn, w,
@@ -75,22 +90,18 @@ lines AS (
 pairs AS (
   -- per line, window and other party only what distinct counts, concentration and the
   -- number ranges need: these groups are nearly as many as the records, so keep them narrow
-  SELECT msisdn, $w AS w, other_party,
-    sum(CASE WHEN type <> 'data' AND direction = 'out' THEN 1 ELSE 0 END) AS out_n,
-    sum(CASE WHEN type <> 'data' AND direction = 'in' THEN 1 ELSE 0 END) AS in_n,
-    sum(CASE WHEN type = 'sms' AND direction = 'out' THEN 1 ELSE 0 END) AS sms_out_n,
-    sum(CASE WHEN type = 'voice' AND direction = 'out' THEN duration_s ELSE 0 END)
-      AS voice_out_s,
-    sum(CASE WHEN direction = 'in' AND type = 'voice' AND duration_s <= $one_ring
-        THEN 1 ELSE 0 END) AS ring_n,
-    min(CASE WHEN direction = 'in' AND type = 'voice' AND duration_s <= $one_ring
-        THEN start_s END) AS first_ring_s,
-    max(CASE WHEN direction = 'out' AND type = 'voice' THEN start_s END) AS last_call_out_s,
-    max(CASE WHEN direction = 'out' AND type = 'voice' THEN start_s + duration_s END)
-      AS last_call_end_s
-  FROM records
+  SELECT msisdn, w, other_party,
+    count_if(vo OR so) AS out_n,
+    count_if(vi OR si) AS in_n,
+    count_if(so) AS sms_out_n,
+    sum(CASE WHEN vo THEN duration_s ELSE 0 END) AS voice_out_s,
+    count_if(vi AND duration_s <= $one_ring) AS ring_n,
+    min(CASE WHEN vi AND duration_s <= $one_ring THEN start_s END) AS first_ring_s,
+    max(CASE WHEN vo THEN start_s END) AS last_call_out_s,
+    max(CASE WHEN vo THEN start_s + duration_s END) AS last_call_end_s
+  FROM $recs
   WHERE other_party IS NOT NULL
-  GROUP BY msisdn, $w, other_party
+  GROUP BY msisdn, w, other_party
 ),
 party_class AS (
   -- longest-prefix classification of each distinct head of a number (its first
@@ -155,11 +166,11 @@ countries AS (
   GROUP BY msisdn, w
 ),
 calls AS (
-  SELECT msisdn, $w AS w, start_s,
-    max(start_s + duration_s) OVER (PARTITION BY msisdn, $w ORDER BY start_s
+  SELECT msisdn, w, start_s,
+    max(start_s + duration_s) OVER (PARTITION BY msisdn, w ORDER BY start_s
         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end_s
-  FROM records
-  WHERE type = 'voice' AND direction = 'out' AND duration_s > 0
+  FROM $recs
+  WHERE vo AND duration_s > 0
 ),
 overlap_agg AS (
   SELECT msisdn, w, sum(CASE WHEN start_s < prev_end_s THEN 1 ELSE 0 END) AS overlap_n
@@ -281,18 +292,14 @@ def features_sql(window: str, cfg: UsageConfig) -> str:
     """The feature query for one window (hour, day, week or month)."""
     if window not in WINDOWS:
         raise ValueError(f"unknown window {window!r}; one of {', '.join(WINDOWS)}")
+    # local second of the day and day of week (0 = Monday; 1970-01-01 was a Thursday), in
+    # integer arithmetic both engines evaluate alike
     off = int(cfg.local_utc_offset_h) * 3600
-    # local hour of day and day of week (0 = Monday; 1970-01-01 was a Thursday), in arithmetic
-    # both engines evaluate alike
-    lh = f"floor(((start_s + {off}) % 86400) / 3600)"
-    wd = f"((floor((start_s + {off}) / 86400) + 3) % 7)"
     ns, ne = cfg.night_start_h, cfg.night_end_h
     op = "OR" if ns > ne else "AND"
     return _FEATURES.substitute(
-        w=f"date_trunc('{window}', start_time)",
-        lh=lh,
-        wd=wd,
-        night=f"({lh} >= {ns} {op} {lh} < {ne})",
+        recs=_RECS.substitute(w=f"date_trunc('{window}', start_time)", off=off),
+        night=f"(sod >= {int(ns) * 3600} {op} sod < {int(ne) * 3600})",
         line_sums="\n    ".join(f"sum({n}) AS {n}," for n in _LINE_COUNTS),
         line_cols="\n    ".join(
             [
