@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from ecluse import __version__
 from ecluse.api import _auth, _cases, _ledger, _messages
-from ecluse.api._direct import DirectRoute
+from ecluse.api._direct import DirectApi, DirectRoute
 from ecluse.api._errors import install_error_handlers
 from ecluse.api._limits import BodyLimit
 from ecluse.api._state import ApiState
@@ -87,7 +87,7 @@ def create_app(
         secure_cookie=settings.secure_cookie if secure_cookie is None else secure_cookie,
         threads=ThreadPoolExecutor(_THREADS, thread_name_prefix="ecluse-api"),
     )
-    app = FastAPI(
+    app = DirectApi(
         title="Ecluse API",
         version=__version__,
         description="Case desk, ledger and accounts of an Ecluse installation.",
@@ -119,6 +119,7 @@ def create_app(
     for router in routers:
         app.include_router(router, prefix=PREFIX)
     app.router.routes[:0] = direct
+    app.direct = direct
     app.mount(
         "/",
         create_console_app(
