@@ -178,7 +178,16 @@ class Prebuilt:
             return self._first(target.connection.driver_connection, target.dialect, params)
         raw = target.raw_connection()
         try:
-            return self._first(raw.driver_connection, target.dialect, params)
+            driver: Any = raw.driver_connection
+            if target.dialect.name != "postgresql":
+                return self._first(driver, target.dialect, params)
+            # One statement needs no transaction: psycopg would open one (BEGIN) and the pool
+            # end it (ROLLBACK), two more round trips than the query itself.
+            driver.autocommit = True
+            try:
+                return self._first(driver, target.dialect, params)
+            finally:
+                driver.autocommit = False
         finally:
             raw.close()
 
