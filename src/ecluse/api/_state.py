@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -24,6 +25,9 @@ class ApiState:
     accounts: AccountPolicy
     limiter: RateLimiter
     secure_cookie: bool
+    # The direct routes' threads (see _direct): asyncio's executor hop is lighter than
+    # anyio's, and as many threads as anyio's default lets ledger appends group as before.
+    threads: ThreadPoolExecutor
 
     @property
     def engine(self) -> Engine:

@@ -32,7 +32,7 @@ from ecluse.cases._model import (
 from ecluse.cases._routing import Route, route, rules_from_config
 from ecluse.cases._tables import case_events, cases, edit_requests, reveals
 from ecluse.cases._values import field_values, masked_values
-from ecluse.db import reading, utcnow
+from ecluse.db import Prebuilt, reading, utcnow
 from ecluse.errors import InputError, NotFound, PermissionDenied
 from ecluse.installation import Installation
 from ecluse.ledger import EntryKind, Ledger, NewEntry, ledger_for
@@ -187,11 +187,11 @@ class Desk:
         now = now or utcnow()
         if not is_active(principal, now):
             raise PermissionDenied("access ended")
-        with reading(self.engine) as conn:
-            row = conn.execute(
-                _CASE_AND_REVEALS,
-                {"case_id": case_id, "person_id": principal.person_id, "day": _utc_day(now)},
-            ).first()
+        # One read transaction: the case and the record it names are of the same moment.
+        with reading(self.engine) as conn, conn.begin():
+            row = _CASE_AND_REVEALS.first(
+                conn, {"case_id": case_id, "person_id": principal.person_id, "day": _utc_day(now)}
+            )
             if row is None or not _may_see(principal, case := _case(row)):
                 raise NotFound("no such case")
             access = self.policy.case_view(
@@ -654,7 +654,10 @@ _REVEALS_SINCE = (
         reveals.c.at >= sa.bindparam("day"),
     )
 )
-_CASE_AND_REVEALS = _CASE.add_columns(_REVEALS_SINCE.scalar_subquery().label("reveals_used"))
+# Run on the driver: the view's own cost, once per request.
+_CASE_AND_REVEALS = Prebuilt(
+    _CASE.add_columns(_REVEALS_SINCE.scalar_subquery().label("reveals_used"))
+)
 
 
 def _utc_day(now: datetime) -> datetime:

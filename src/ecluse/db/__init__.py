@@ -9,6 +9,7 @@ evolve independently; :func:`migrate` upgrades every head.
 from __future__ import annotations
 
 from ecluse.db._engine import (
+    Prebuilt,
     bulk_execute,
     bulk_insert,
     create_engine,
@@ -22,6 +23,7 @@ from ecluse.db._meta import metadata
 from ecluse.db._types import UTCDateTime
 
 __all__ = [
+    "Prebuilt",
     "UTCDateTime",
     "bulk_execute",
     "bulk_insert",

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from ecluse.db import UTCDateTime, reading, utcnow
+from ecluse.db import Prebuilt, UTCDateTime, reading, utcnow
 from ecluse.org import _tables as t
 from ecluse.org._access import is_active, principal_columns, principal_from_row, principal_join
 from ecluse.org._errors import AuthError, AuthFailure
@@ -167,9 +167,9 @@ def list_api_tokens(engine: Engine, person_id: int | None = None) -> list[ApiTok
         return [ApiTokenInfo(*r) for r in conn.execute(query.order_by(c.id))]
 
 
-def _credential_query(table: sa.Table, *extra: sa.ColumnElement[Any]) -> sa.Select[Any]:
-    # Built once: constructing a statement costs more than running it on a warm connection.
-    return (
+def _credential_query(table: sa.Table, *extra: sa.ColumnElement[Any]) -> Prebuilt:
+    # Built once and run on the driver: every request pays for this query.
+    return Prebuilt(
         sa.select(
             table.c.id.label("credential_id"), table.c.revoked_at, *extra, *principal_columns()
         )
@@ -188,11 +188,10 @@ _TOUCH = {
 }
 
 
-def _lookup(engine: Engine, query: sa.Select[Any], token: str) -> Any:
+def _lookup(engine: Engine, query: Prebuilt, token: str) -> Any:
     if not isinstance(token, str) or not 0 < len(token) <= _MAX_TOKEN:
         raise AuthError(AuthFailure.UNKNOWN_TOKEN)
-    with reading(engine) as conn:
-        row = conn.execute(query, {"digest": digest(token)}).first()
+    row = query.first(engine, {"digest": digest(token)})
     if row is None:
         raise AuthError(AuthFailure.UNKNOWN_TOKEN)
     return row

@@ -12,7 +12,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from ecluse.db import bulk_execute, bulk_insert, reading, run_outside_transaction, utcnow
+from ecluse.db import (
+    Prebuilt,
+    bulk_execute,
+    bulk_insert,
+    reading,
+    run_outside_transaction,
+    utcnow,
+)
 from ecluse.errors import InputError, NotFound
 from ecluse.keys import DataKey, Keyring, WrappedKey
 from ecluse.vault._model import Customer
@@ -82,9 +89,11 @@ _UPDATE_IMPORTED = (
 
 
 # Built once: on the case view's path, building a statement cost more than running it.
-_GET_RECORD = sa.select(
-    customers.c.external_id, customers.c.record, customers.c.kek_id, customers.c.wrapped
-).where(customers.c.id == sa.bindparam("customer_id"))
+_GET_RECORD = Prebuilt(  # on the driver: once per case view
+    sa.select(
+        customers.c.external_id, customers.c.record, customers.c.kek_id, customers.c.wrapped
+    ).where(customers.c.id == sa.bindparam("customer_id"))
+)
 _GET_KEY = sa.select(customers.c.kek_id, customers.c.wrapped).where(
     customers.c.id == sa.bindparam("customer_id"), customers.c.wrapped.is_not(None)
 )
@@ -264,7 +273,7 @@ class Vault:
         if conn is None:
             with reading(self.engine) as own:
                 return self.get(customer_id, own)
-        row = conn.execute(_GET_RECORD, {"customer_id": customer_id}).first()
+        row = _GET_RECORD.first(conn, {"customer_id": customer_id})
         if row is None or row.record is None or row.wrapped is None:
             raise NotFound(f"customer {customer_id} not found")
         dek = self.keyring.unwrap(WrappedKey(row.kek_id, row.wrapped))
