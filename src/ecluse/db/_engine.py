@@ -137,6 +137,11 @@ def bulk_insert(conn: Connection, table: sa.Table, rows: list[tuple[Any, ...]]) 
     bulk_execute(conn, f"INSERT INTO {table.name} ({names}) VALUES ({markers})", rows)
 
 
+def marker(dialect: sa.Dialect) -> str:
+    """The driver's positional parameter marker, for SQL written by hand for the driver."""
+    return "?" if dialect.paramstyle == "qmark" else "%s"
+
+
 def bulk_execute(conn: Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
     """Run ``sql`` once per row through the driver's ``executemany``.
 
@@ -144,8 +149,8 @@ def bulk_execute(conn: Connection, sql: str, rows: list[tuple[Any, ...]]) -> Non
     """
     if not rows:
         return
-    if conn.dialect.paramstyle != "qmark":
-        sql = sql.replace("?", "%s")
+    if (mark := marker(conn.dialect)) != "?":
+        sql = sql.replace("?", mark)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.executemany(sql, rows)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy.engine import Connection, Engine
 
-from ecluse.db import utcnow
+from ecluse.db import marker, utcnow
 from ecluse.errors import EcluseError, InputError, NotFound
 from ecluse.installation import Installation
 from ecluse.ledger import _proofs, _read
@@ -64,7 +64,7 @@ class Ledger:
         self.checkpoint_seconds = checkpoint_seconds
         self._committer = GroupCommitter(self._write, enabled=group_commit)
         self._sqlite = engine.dialect.name == "sqlite"
-        mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+        mark = marker(engine.dialect)
         row = f"({', '.join([mark] * 8)})"
         # One statement per power of two of rows (up to 256): a batch is a few statements.
         self._insert_sql = {

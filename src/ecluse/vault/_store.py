@@ -16,6 +16,7 @@ from ecluse.db import (
     Prebuilt,
     bulk_execute,
     bulk_insert,
+    marker,
     reading,
     run_outside_transaction,
     utcnow,
@@ -100,20 +101,19 @@ _GET_KEY = sa.select(customers.c.kek_id, customers.c.wrapped).where(
 
 
 @functools.lru_cache(maxsize=4)  # an import's chunk size, and its last chunk's
-def _existing_sql(paramstyle: str, count: int) -> str:
+def _existing_sql(mark: str, count: int) -> str:
     """An import chunk's look-up of its external ids, for the driver: SQLAlchemy's expanding
     IN spent more rendering its thousands of markers than SQLite spent running it."""
     c = customers.c
     columns = (c.external_id, c.id, c.kek_id, c.wrapped, c.import_run, c.import_line, c.index_keys)
     names = ", ".join(col.name for col in columns)
-    markers = ", ".join(["?" if paramstyle == "qmark" else "%s"] * count)
+    markers = ", ".join([mark] * count)
     return f"SELECT {names} FROM {customers.name} WHERE external_id IN ({markers})"
 
 
 @functools.cache
-def _find_sql(paramstyle: str, kinds: int) -> str:
-    marker = "?" if paramstyle == "qmark" else "%s"
-    match = " OR ".join([f"(kind = {marker} AND digest = {marker})"] * kinds)
+def _find_sql(mark: str, kinds: int) -> str:
+    match = " OR ".join([f"(kind = {mark} AND digest = {mark})"] * kinds)
     return f"SELECT DISTINCT customer_id FROM {customer_index.name} WHERE {match}"
 
 
@@ -252,7 +252,7 @@ class Vault:
     def _existing(self, conn: Connection, external_ids: list[str]) -> dict[str, _Existing]:
         if not external_ids:
             return {}
-        sql = _existing_sql(conn.dialect.paramstyle, len(external_ids))
+        sql = _existing_sql(marker(conn.dialect), len(external_ids))
         return {
             ext: _Existing(cid, WrappedKey(kek, blob) if blob else None, run, line, keys)
             for ext, cid, kek, blob, run, line, keys in conn.exec_driver_sql(
@@ -345,7 +345,7 @@ class Vault:
         # A look-up is one indexed SELECT: straight through the driver, outside a transaction
         # (a single statement reads one consistent snapshot anyway). Building the SQLAlchemy
         # expression, its cache key and the BEGIN/ROLLBACK pair cost ten times the query.
-        sql = _find_sql(self.engine.dialect.paramstyle, len(kinds))
+        sql = _find_sql(marker(self.engine.dialect), len(kinds))
         raw = self.engine.raw_connection()
         try:
             cursor = raw.cursor()
