@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import random
 import signal
@@ -15,6 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ecluse.api._serve import app_from_environment
+from ecluse.api._workers import bind_group
 from ecluse.db import utcnow
 from ecluse.installation import init_installation
 from ecluse.org import seed_demo_organisation
@@ -26,6 +29,133 @@ def _port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _start(data_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "ECLUSE_DATA_DIR": str(data_dir)}
+    cmd = [sys.executable, "-m", "ecluse", "serve", "--port", str(port)]
+    cmd += ["--workers", str(workers), "--insecure-cookie"]
+    return subprocess.Popen(
+        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
+
+
+def _wait_healthy(proc: subprocess.Popen[bytes], base: str) -> None:
+    deadline = time.monotonic() + 180  # imports are slow on a loaded machine
+    while True:
+        assert proc.poll() is None, proc.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
+        try:
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.3)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> str:
+    """Stop the server (SIGTERM to its group) and return what it logged."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    log = proc.stderr.read().decode()  # type: ignore[union-attr]
+    proc.stderr.close()  # type: ignore[union-attr]
+    return log
+
+
+def _workers(pid: int) -> list[int]:
+    """The worker processes of a server: its spawned children (not multiprocessing's
+    resource tracker)."""
+    out = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        for child in Path(f"/proc/{pid}/task/{tid}/children").read_text().split():
+            if "spawn_main" in Path(f"/proc/{child}/cmdline").read_text():
+                out.append(int(child))
+    return out
+
+
+def _sockets(pid: int) -> set[int]:
+    """Inodes of the sockets a process holds open."""
+    found = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            found.add(int(target[8:-1]))
+    return found
+
+
+def _established_to(port: int) -> set[int]:
+    """Inodes of the server-side ends of established TCP connections on ``port``."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        f = line.split()
+        if int(f[1].split(":")[1], 16) == port and f[3] == "01":  # local port, ESTABLISHED
+            inodes.add(int(f[9]))
+    return inodes
+
+
+def test_bind_group_puts_sockets_on_one_port() -> None:
+    """GIVEN port 0 WHEN three sockets are bound as a group THEN they share the port the
+    first one got, each with SO_REUSEPORT (so the kernel spreads connections over them)."""
+    group = bind_group("127.0.0.1", 0, 3)
+    try:
+        ports = {s.getsockname()[1] for s in group}
+        assert len(ports) == 1 and ports != {0}
+        assert all(s.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT) for s in group)
+        with socket.socket() as other, pytest.raises(OSError):
+            other.bind(("127.0.0.1", ports.pop()))  # not in the group: refused
+    finally:
+        for s in group:
+            s.close()
+
+
+@pytest.mark.slow
+def test_workers_share_the_connections_and_a_dead_one_is_replaced(tmp_path: Path) -> None:
+    """GIVEN `ecluse serve --workers 2` WHEN 100 connections open at once THEN both workers
+    hold a fair share of them (uvicorn's shared socket gave one worker most of a burst);
+    WHEN a worker is killed THEN the API keeps answering and a new worker takes its place."""
+    inst = init_installation(tmp_path / "data")
+    inst.close()
+    port = _port()
+    proc = _start(inst.settings.data_dir, port, 2)
+    base = f"http://127.0.0.1:{port}/api/v1"
+    conns: list[socket.socket] = []
+    try:
+        _wait_healthy(proc, base)
+        deadline = time.monotonic() + 60
+        while len(workers := _workers(proc.pid)) < 2:  # the second may still be importing
+            assert time.monotonic() < deadline, "the second worker did not start"
+            time.sleep(0.3)
+        time.sleep(2)  # and opening the installation
+        for _ in range(100):
+            conn = socket.create_connection(("127.0.0.1", port), timeout=10)
+            conn.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            conns.append(conn)
+        for conn in conns:
+            assert conn.recv(200).startswith(b"HTTP/1.1 200")
+        established = _established_to(port)
+        shares = sorted(len(_sockets(w) & established) for w in workers)
+        assert sum(shares) == 100
+        assert shares[0] >= 30, shares  # binomial(100, 1/2): below 30 has odds of 4 in 100,000
+        for conn in conns:
+            conn.close()
+        os.kill(workers[0], signal.SIGKILL)
+        assert httpx.get(f"{base}/health", timeout=10).status_code == 200
+        deadline = time.monotonic() + 120
+        while workers[0] in (now := _workers(proc.pid)) or len(now) < 2:
+            assert time.monotonic() < deadline, "no worker replaced the killed one"
+            time.sleep(0.3)
+    finally:
+        for conn in conns:
+            conn.close()
+        log = _stop(proc)
+    assert "starting another" in log
 
 
 @pytest.mark.slow
@@ -47,24 +177,10 @@ def test_ecluse_serve_answers_on_loopback(tmp_path: Path) -> None:
     password = next(x.password for x in org.logins if x.email == AGENT)
     inst.close()
     port = _port()
-    env = {**os.environ, "ECLUSE_DATA_DIR": str(inst.settings.data_dir)}
-    cmd = [sys.executable, "-m", "ecluse", "serve", "--port", str(port), "--workers", "2"]
-    cmd.append("--insecure-cookie")
-    proc = subprocess.Popen(
-        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
-    )
+    proc = _start(inst.settings.data_dir, port, 2)
     base = f"http://127.0.0.1:{port}/api/v1"
     try:
-        deadline = time.monotonic() + 180  # imports are slow on a loaded machine
-        while True:
-            assert proc.poll() is None, proc.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.3)
+        _wait_healthy(proc, base)
         with httpx.Client(base_url=base, timeout=10) as client:
             assert client.get("/openapi.json").json()["info"]["title"] == "Ecluse API"
             login = client.post("/auth/login", json={"email": AGENT, "password": password})
@@ -72,12 +188,22 @@ def test_ecluse_serve_answers_on_loopback(tmp_path: Path) -> None:
             assert client.get("/auth/me").json()["role"] == "agent"
             assert client.get("/cases").status_code == 200
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log = proc.stderr.read().decode()  # type: ignore[union-attr]
-        proc.stderr.close()  # type: ignore[union-attr]
+        log = _stop(proc)
     assert AGENT not in log and password not in log
+
+
+def test_the_app_factory_hides_start_up_objects_from_the_collector(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GIVEN an installation WHEN a worker builds its app THEN what start-up made is frozen
+    out of the cyclic collector's sight: a full collection under load walked it all and
+    stopped the worker for 70-110 ms each time, freeing nothing."""
+    init_installation(tmp_path / "data").close()
+    monkeypatch.setenv("ECLUSE_DATA_DIR", str(tmp_path / "data"))
+    gc.unfreeze()
+    try:
+        app = app_from_environment()
+        assert gc.get_freeze_count() > 50_000
+        app.state.ecluse.inst.close()
+    finally:
+        gc.unfreeze()
