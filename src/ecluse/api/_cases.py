@@ -26,7 +26,9 @@ from ecluse.api._schemas import (
     RevealIn,
     TransitionIn,
 )
-from ecluse.api._state import State
+from ecluse.api._state import ApiState, State
+from ecluse.ledger import NewEntry
+from ecluse.org import Principal
 from ecluse.vocabulary import OPERATOR_ROLES
 
 __all__ = ["router"]
@@ -59,6 +61,13 @@ def open_case(body: OpenCaseIn, principal: Caller, st: State) -> dict[str, Any]:
 def view(case_id: CaseId, principal: Caller, st: State) -> Json:
     # The hottest route: a Json answer spares FastAPI's response handling (see Json).
     return Json(st.desk.view(principal, case_id).to_json())
+
+
+def direct_view(case_id: str, principal: Principal, st: ApiState) -> tuple[Json, NewEntry]:
+    """:func:`view` for its direct route (see _direct), which appends the entry before
+    answering."""
+    shown, entry = st.desk.prepare_view(principal, case_id)
+    return Json(shown.to_json()), entry
 
 
 @router.post("/cases/{case_id}/reveal", summary="One field in clear, for a stated reason")

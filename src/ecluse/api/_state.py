@@ -26,8 +26,11 @@ class ApiState:
     limiter: RateLimiter
     secure_cookie: bool
     # The direct routes' threads (see _direct): asyncio's executor hop is lighter than
-    # anyio's, and as many threads as anyio's default lets ledger appends group as before.
+    # anyio's. Unused when ``inline``.
     threads: ThreadPoolExecutor
+    # Direct routes answered on the event loop's own thread (SQLite: reads are local and take
+    # tens of microseconds). See _direct for why one thread beats a pool there.
+    inline: bool = False
 
     @property
     def engine(self) -> Engine:

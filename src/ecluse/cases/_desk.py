@@ -179,7 +179,24 @@ class Desk:
         )
 
     def view(self, principal: Principal, case_id: str, now: datetime | None = None) -> CaseView:
-        """The case with its customer's fields as this person may see them; ledgered.
+        """The case with its customer's fields as this person may see them; ledgered."""
+        shown, entry = self.prepare_view(principal, case_id, now)
+        self.ledger.append(entry)
+        return shown
+
+    async def view_async(
+        self, principal: Principal, case_id: str, now: datetime | None = None
+    ) -> CaseView:
+        """:meth:`view` for a caller on an event loop: its thread does not wait for the commit."""
+        shown, entry = self.prepare_view(principal, case_id, now)
+        await self.ledger.append_async(entry)
+        return shown
+
+    def prepare_view(
+        self, principal: Principal, case_id: str, now: datetime | None = None
+    ) -> tuple[CaseView, NewEntry]:
+        """What :meth:`view` shows and the ledger entry that records it. The caller appends
+        the entry, durably, before it shows anything (:meth:`view` and :meth:`view_async` do).
 
         The case with today's reveal count (one statement), then the sealed record, are read
         on one connection: this is the hottest path of the desk.
@@ -215,16 +232,14 @@ class Desk:
                         a.policy_ids,
                     )
                 )
-        self.ledger.append(
-            self._entry(
-                EntryKind.VIEW,
-                principal,
-                case,
-                {"fields": {f.field_class.value: f.visibility for f in fields}},
-                now,
-            )
+        entry = self._entry(
+            EntryKind.VIEW,
+            principal,
+            case,
+            {"fields": {f.field_class.value: f.visibility for f in fields}},
+            now,
         )
-        return CaseView(case, tuple(fields), left)
+        return CaseView(case, tuple(fields), left), entry
 
     def reveals_left(self, principal: Principal, now: datetime | None = None) -> int:
         """How many more fields this person may reveal today (UTC day)."""

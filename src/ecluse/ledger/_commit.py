@@ -6,10 +6,16 @@ callers of its batch one after the other (each woken caller wakes the next), and
 them hands the lead to the oldest request queued by then, so the callers just released join
 the next transaction. No background thread is needed, and each caller returns only once its
 own entries are committed.
+
+A caller on an event loop cannot lead (it would block the loop through the commit): its
+request carries a ``notify`` callback instead of a waiting thread, and when nobody is writing
+a helper thread leads. Whichever thread commits a batch calls those callbacks; the event-loop
+caller awaits its future and its thread does other requests' work meanwhile.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -19,12 +25,33 @@ from typing import Any
 __all__ = ["GroupCommitter", "Request"]
 
 
-class Request:
-    __slots__ = ("done", "error", "hand_over", "indices", "items", "lead", "next", "time")
+_log = logging.getLogger(__name__)
 
-    def __init__(self, items: list[Any], time: datetime) -> None:
+
+class Request:
+    __slots__ = (
+        "done",
+        "error",
+        "hand_over",
+        "indices",
+        "items",
+        "lead",
+        "next",
+        "notify",
+        "time",
+    )
+
+    def __init__(
+        self,
+        items: list[Any],
+        time: datetime,
+        notify: Callable[[Request], None] | None = None,
+    ) -> None:
         self.items = items
         self.time = time
+        # Called once settled, on the committing thread, for a caller that does not wait in
+        # submit (submit_async); it must be quick and must not block.
+        self.notify = notify
         self.indices: list[int] = []
         self.error: BaseException | None = None
         # A bare lock, held until the request is settled: waking its caller is one release,
@@ -47,6 +74,12 @@ class GroupCommitter:
         self._busy = False
         self._enabled = enabled
         self.commits = 0  # transactions written (entries / commits = mean group size)
+        # The helper thread that leads when only notified requests are queued; started on
+        # the first of them, it waits on _helper_go between batches.
+        self._helper: threading.Thread | None = None
+        self._helper_go = threading.Semaphore(0)
+        self._helper_leads = 0  # leads handed to the helper and not yet taken
+        self._closed = False
 
     def submit(self, req: Request) -> list[int]:
         if not self._enabled:  # one transaction per call, one at a time
@@ -75,6 +108,56 @@ class GroupCommitter:
             raise req.error
         return req.indices
 
+    def submit_async(self, req: Request) -> None:
+        """Queue ``req`` (which has a ``notify`` callback) without waiting for it."""
+        if not self._enabled:  # the benchmark baseline's mode: no group, no helper
+            self.submit(req)
+            self._notify(req)
+            return
+        with self._mutex:
+            if self._closed:
+                raise RuntimeError("the ledger is closed")
+            self._queue.append(req)
+            lead = not self._busy
+            self._busy = True
+            if lead:
+                self._wake_helper()
+
+    def close(self) -> None:
+        """Let the helper thread end once the queue is written (requests still queued are)."""
+        with self._mutex:
+            self._closed = True
+            if self._helper is not None:
+                self._helper_go.release()
+
+    def _wake_helper(self) -> None:  # with the mutex held
+        if self._helper is None:
+            self._helper = threading.Thread(target=self._help, name="ledger-commit", daemon=True)
+            self._helper.start()
+        self._helper_leads += 1
+        self._helper_go.release()
+
+    def _help(self) -> None:
+        while True:
+            self._helper_go.acquire()
+            with self._mutex:
+                if self._helper_leads:
+                    self._helper_leads -= 1
+                elif self._closed:
+                    self._helper = None
+                    return
+                else:
+                    continue
+            self._lead(None)
+
+    @staticmethod
+    def _notify(req: Request) -> None:
+        assert req.notify is not None
+        try:
+            req.notify(req)
+        except Exception:  # e.g. the caller's event loop is closed: nobody is waiting
+            _log.warning("ledger: a caller could not be told its entries are committed")
+
     def _settled(self, req: Request) -> None:
         if req.next is not None:
             req.next.done.release()
@@ -85,14 +168,16 @@ class GroupCommitter:
 
     def _hand_over(self) -> None:
         with self._mutex:
-            if self._queue:
+            if not self._queue:
+                self._busy = False
+            elif self._queue[0].notify is not None:
+                self._wake_helper()  # its caller is not waiting in a thread
+            else:
                 nxt = self._queue[0]
                 nxt.lead = True
                 nxt.done.release()
-            else:
-                self._busy = False
 
-    def _lead(self, own: Request) -> None:
+    def _lead(self, own: Request | None) -> None:
         with self._mutex:
             batch, self._queue = self._queue, []
         try:
@@ -102,7 +187,12 @@ class GroupCommitter:
             for r in batch:
                 r.error = exc
         finally:
-            waiters = [r for r in batch if r is not own]  # the leader itself never waited
+            waiters = []
+            for r in batch:
+                if r.notify is not None:
+                    self._notify(r)
+                elif r is not own:  # the leader itself never waited
+                    waiters.append(r)
             if not waiters:
                 self._hand_over()
             else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import threading
@@ -32,6 +33,11 @@ __all__ = ["Ledger", "ledger_for"]
 _log = logging.getLogger(__name__)
 _sha256 = hashlib.sha256
 _INSERT_ROWS = 256  # 8 parameters a row: far below SQLite's and PostgreSQL's limits
+
+
+def _resolve(settled: asyncio.Future[Request], req: Request) -> None:
+    if not settled.done():  # not if its caller was cancelled meanwhile
+        settled.set_result(req)
 
 
 class Ledger:
@@ -109,6 +115,27 @@ class Ledger:
         # append_many's loop without the loop: this is the hot call, once per access.
         kind, details = prepare(entry, where="ledger entry 1")
         return self._committer.submit(Request([(kind, details, entry)], utcnow()))[0]
+
+    async def append_async(self, entry: NewEntry) -> int:
+        """:meth:`append` for a caller on an event loop: the loop's thread does not wait.
+
+        The entry joins the next group commit like any other; the coroutine resumes once it
+        is durably committed, so a caller that shows data only after this returns keeps the
+        ledger's promise (no access shown that is not recorded). A cancelled caller's entry
+        is written all the same.
+        """
+        kind, details = prepare(entry, where="ledger entry 1")
+        loop = asyncio.get_running_loop()
+        settled: asyncio.Future[Request] = loop.create_future()
+
+        def notify(req: Request) -> None:  # on the committing thread
+            loop.call_soon_threadsafe(_resolve, settled, req)
+
+        self._committer.submit_async(Request([(kind, details, entry)], utcnow(), notify))
+        req = await settled
+        if req.error is not None:
+            raise req.error
+        return req.indices[0]
 
     def append_many(self, new_entries: Iterable[NewEntry]) -> list[int]:
         """Append entries atomically, in order; returns their indexes once committed.
@@ -264,10 +291,12 @@ class Ledger:
                 self._timer = None
 
     def close(self) -> None:
-        """Stop the checkpoint timer for good (entries are always committed already)."""
+        """Stop the checkpoint timer and the commit helper for good (entries are always
+        committed already)."""
         with self._timer_lock:
             self._closed = True
         self._cancel_timer()
+        self._committer.close()
 
     # -- reading -------------------------------------------------------------------------
     def size(self) -> int:
