@@ -108,8 +108,11 @@ def test_bind_group_puts_sockets_on_one_port() -> None:
         ports = {s.getsockname()[1] for s in group}
         assert len(ports) == 1 and ports != {0}
         assert all(s.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT) for s in group)
+        port = ports.pop()
         with socket.socket() as other, pytest.raises(OSError):
-            other.bind(("127.0.0.1", ports.pop()))  # not in the group: refused
+            other.bind(("127.0.0.1", port))  # not in the group: refused
+        with pytest.raises(OSError):  # nor does a second group join it (a second server)
+            bind_group("127.0.0.1", port, 2)
     finally:
         for s in group:
             s.close()

@@ -32,10 +32,17 @@ _STOP_SECONDS = 30  # a worker still busy this long after SIGTERM is killed
 _POLL_SECONDS = 0.5
 
 
-def bind_group(host: str, port: int, count: int) -> list[socket.socket]:
-    """``count`` sockets bound to the same address in one ``SO_REUSEPORT`` group (port 0:
-    the first picks a free port, the others join it)."""
+def bind_group(host: str, port: int, count: int, backlog: int = 2048) -> list[socket.socket]:
+    """``count`` listening sockets bound to the same address in one ``SO_REUSEPORT`` group
+    (port 0: a free port); a connection that arrives before its worker accepts waits in the
+    queue. ``OSError`` if anything else holds the address, another such group included: a
+    second server started on the same port by mistake would otherwise join the group and
+    quietly take a share of the connections."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:  # without SO_REUSEPORT
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+        port = probe.getsockname()[1]
     out: list[socket.socket] = []
     try:
         for _ in range(count):
@@ -44,7 +51,7 @@ def bind_group(host: str, port: int, count: int) -> list[socket.socket]:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
             sock.bind((host, port))
-            port = sock.getsockname()[1]
+            sock.listen(backlog)
     except OSError:
         for sock in out:
             sock.close()
@@ -65,7 +72,7 @@ def run_workers(config: uvicorn.Config, workers: int) -> int:
     only repeat the failure).
     """
     try:
-        sockets = bind_group(config.host, config.port, workers)
+        sockets = bind_group(config.host, config.port, workers, config.backlog)
     except OSError as exc:
         _log.error("cannot listen on %s:%s: %s", config.host, config.port, exc.strerror)
         return STARTUP_FAILURE
