@@ -32,7 +32,7 @@ from ecluse.cases._model import (
 from ecluse.cases._routing import Route, route, rules_from_config
 from ecluse.cases._tables import case_events, cases, edit_requests, reveals
 from ecluse.cases._values import field_values, masked_values
-from ecluse.db import Prebuilt, reading, utcnow
+from ecluse.db import Prebuilt, read_snapshot, reading, utcnow
 from ecluse.errors import InputError, NotFound, PermissionDenied
 from ecluse.installation import Installation
 from ecluse.ledger import EntryKind, Ledger, NewEntry, ledger_for
@@ -205,9 +205,9 @@ class Desk:
         if not is_active(principal, now):
             raise PermissionDenied("access ended")
         # One read transaction: the case and the record it names are of the same moment.
-        with reading(self.engine) as conn, conn.begin():
+        with read_snapshot(self.engine) as snap:
             row = _CASE_AND_REVEALS.first(
-                conn, {"case_id": case_id, "person_id": principal.person_id, "day": _utc_day(now)}
+                snap, {"case_id": case_id, "person_id": principal.person_id, "day": _utc_day(now)}
             )
             if row is None or not _may_see(principal, case := _case(row)):
                 raise NotFound("no such case")
@@ -216,7 +216,7 @@ class Desk:
             )
             visible = {fc: a for fc, a in access.items() if a.visibility is not Visibility.HIDDEN}
             left = self._left(principal, row.reveals_used)
-            customer = self.vault.get(case.customer_id, conn) if visible else None
+            customer = self.vault.get(case.customer_id, snap) if visible else None
         fields: list[FieldView] = []
         if customer is not None:
             for fc, a in visible.items():

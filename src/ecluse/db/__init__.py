@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from ecluse.db._engine import (
     Prebuilt,
+    Snapshot,
     bulk_execute,
     bulk_insert,
     create_engine,
     is_sqlite,
     marker,
     migrate,
+    read_snapshot,
     reading,
     run_outside_transaction,
     utcnow,
@@ -25,6 +27,7 @@ from ecluse.db._types import UTCDateTime
 
 __all__ = [
     "Prebuilt",
+    "Snapshot",
     "UTCDateTime",
     "bulk_execute",
     "bulk_insert",
@@ -33,6 +36,7 @@ __all__ = [
     "marker",
     "metadata",
     "migrate",
+    "read_snapshot",
     "reading",
     "run_outside_transaction",
     "utcnow",

@@ -110,7 +110,8 @@ _MAX_DEPTH = 8  # deeper nesting is not a real record; hide it rather than recur
 
 def mask(field_class: FieldClass, value: object) -> MaskedValue:
     """The masked form of ``value``, a value of ``field_class``. Never raises."""
-    return _mask(_BY_CLASS[FieldClass(field_class)], value, 0)
+    masker = _BY_CLASS.get(field_class)  # a StrEnum: its str value finds it too
+    return _mask(masker or _BY_CLASS[FieldClass(field_class)], value, 0)
 
 
 def _mask(masker: _Masker, value: object, depth: int) -> MaskedValue:
@@ -120,6 +121,8 @@ def _mask(masker: _Masker, value: object, depth: int) -> MaskedValue:
         return "•••"
     if isinstance(value, str):
         return masker(value)
+    if value.__class__ is dict:  # the vault's records, ahead of the slower checks below
+        return {str(k): _mask_item(str(k), v, masker, depth + 1) for k, v in value.items()}
     if isinstance(value, date):
         return mask_date(value)
     if isinstance(value, bool | int | float):

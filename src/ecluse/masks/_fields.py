@@ -134,8 +134,8 @@ def mask_reference(value: str) -> str:
     if (
         len(text) < 8
         or not text.isprintable()
-        or any(ch.isspace() for ch in text)
-        or not any(ch.isdigit() for ch in text)
+        or any(map(str.isspace, text))
+        or not any(map(str.isdigit, text))
     ):
         return _HIDDEN
     return _HIDDEN + text[-4:]
