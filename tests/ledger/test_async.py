@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import Engine
 
+from ecluse.db import utcnow
 from ecluse.ledger import ClearDataError, Ledger, NewEntry
+from ecluse.ledger._commit import GroupCommitter, Request
 
 KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
 
@@ -149,3 +152,60 @@ def test_close_ends_the_commit_helper(engine: Engine) -> None:
     assert len(_helpers()) == before
     with pytest.raises(RuntimeError, match="closed"):
         asyncio.run(led.append_async(NewEntry("view", "p2")))
+
+
+def _recording_committer(gather: float) -> tuple[GroupCommitter, list[int]]:
+    """A committer whose write records each batch's size (the batching is under test here;
+    the database writes are tested through the Ledger above)."""
+    sizes: list[int] = []
+
+    def write(batch: list[Request]) -> None:
+        time.sleep(0.001)  # a commit takes time; requests arriving meanwhile queue
+        for r in batch:
+            r.indices.append(0)
+        sizes.append(len(batch))
+
+    return GroupCommitter(write, gather=gather), sizes
+
+
+def _arrivals(committer: GroupCommitter, count: int, every: float) -> list[float]:
+    """Submit ``count`` notified requests ``every`` seconds apart; each one's wait in seconds."""
+    done = threading.Semaphore(0)
+    sent: dict[int, float] = {}
+    waits: list[float] = []
+
+    def notify(req: Request) -> None:
+        waits.append(time.monotonic() - sent[id(req)])
+        done.release()
+
+    for _ in range(count):
+        req = Request([None], utcnow(), notify)
+        sent[id(req)] = time.monotonic()
+        committer.submit_async(req)
+        time.sleep(every)
+    for _ in range(count):
+        assert done.acquire(timeout=10)
+    committer.close()
+    return waits
+
+
+def test_a_busy_stream_of_async_entries_is_gathered_into_fewer_commits() -> None:
+    """GIVEN notified requests arriving every 2 ms WHEN the committer gathers for 20 ms THEN
+    they are written in far fewer, larger transactions than without gathering."""
+    without, sizes_without = _recording_committer(gather=0.0)
+    _arrivals(without, 60, 0.002)
+    gathering, sizes_gathered = _recording_committer(gather=0.02)
+    _arrivals(gathering, 60, 0.002)
+    assert sum(sizes_without) == sum(sizes_gathered) == 60
+    # Once the stream is seen to be busy (a dozen arrivals), batches of about ten.
+    assert max(sizes_gathered) >= 5, sizes_gathered
+    assert len(sizes_gathered) < len(sizes_without), (sizes_gathered, sizes_without)
+
+
+def test_a_lone_async_entry_does_not_wait_for_company() -> None:
+    """GIVEN notified requests arriving 250 ms apart WHEN the committer gathers for 200 ms
+    THEN each is written at once: a quiet desk pays no gathering delay."""
+    committer, sizes = _recording_committer(gather=0.2)
+    waits = _arrivals(committer, 5, 0.25)
+    assert sizes == [1] * 5
+    assert max(waits) < 0.15, waits

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from itertools import pairwise
@@ -67,7 +68,15 @@ class Request:
 
 
 class GroupCommitter:
-    def __init__(self, write: Callable[[list[Request]], None], *, enabled: bool = True) -> None:
+    """``gather``: how long the helper waits for more notified requests before it writes, when
+    they have been arriving more often than once per ``gather`` seconds (PostgreSQL's
+    ``commit_delay``, made adaptive). An API worker commits a view or two per transaction
+    otherwise: at 1,000 views/s on two workers, 4 ms took the view from 1.10-1.15 to
+    0.80-0.84 ms of server CPU, and its p99 from 12-21 to 10-12 ms."""
+
+    def __init__(
+        self, write: Callable[[list[Request]], None], *, enabled: bool = True, gather: float = 0.0
+    ) -> None:
         self._write = write
         self._mutex = threading.Lock()
         self._queue: list[Request] = []
@@ -80,6 +89,10 @@ class GroupCommitter:
         self._helper_go = threading.Semaphore(0)
         self._helper_leads = 0  # leads handed to the helper and not yet taken
         self._closed = False
+        self._gather = gather
+        # Smoothed time between notified requests (seconds), and when the last one came.
+        self._gap = 1.0
+        self._arrived = time.monotonic()
 
     def submit(self, req: Request) -> list[int]:
         if not self._enabled:  # one transaction per call, one at a time
@@ -117,6 +130,9 @@ class GroupCommitter:
         with self._mutex:
             if self._closed:
                 raise RuntimeError("the ledger is closed")
+            now = time.monotonic()
+            self._gap += (now - self._arrived - self._gap) / 4
+            self._arrived = now
             self._queue.append(req)
             lead = not self._busy
             self._busy = True
@@ -148,6 +164,8 @@ class GroupCommitter:
                     return
                 else:
                     continue
+            if self._gap < self._gather:  # more are on their way: let them join this commit
+                time.sleep(self._gather)
             self._lead(None)
 
     @staticmethod

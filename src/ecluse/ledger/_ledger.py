@@ -50,6 +50,8 @@ class Ledger:
     signed in the same transaction once ``checkpoint_every`` entries are unsigned or the last
     one is ``checkpoint_seconds`` old, and by a timer when appends stop.
     ``group_commit=False`` gives every call its own transaction (the benchmark's baseline).
+    ``gather``: how long :meth:`append_async` entries wait for company before they are
+    written, when they arrive more often than that (see :class:`GroupCommitter`).
     """
 
     def __init__(
@@ -60,6 +62,7 @@ class Ledger:
         checkpoint_every: int = 1000,
         checkpoint_seconds: float = 60,
         group_commit: bool = True,
+        gather: float = 0.004,
     ) -> None:
         if checkpoint_every < 1 or checkpoint_seconds <= 0:
             raise ValueError("checkpoint_every and checkpoint_seconds must be positive")
@@ -69,7 +72,7 @@ class Ledger:
         self.key_id = key_id(self.public_key)
         self.checkpoint_every = checkpoint_every
         self.checkpoint_seconds = checkpoint_seconds
-        self._committer = GroupCommitter(self._write, enabled=group_commit)
+        self._committer = GroupCommitter(self._write, enabled=group_commit, gather=gather)
         self._sqlite = engine.dialect.name == "sqlite"
         self._turns = WriterTurns(engine.url.database if self._sqlite else None)
         mark = marker(engine.dialect)
