@@ -209,3 +209,20 @@ def test_a_lone_async_entry_does_not_wait_for_company() -> None:
     waits = _arrivals(committer, 5, 0.25)
     assert sizes == [1] * 5
     assert max(waits) < 0.15, waits
+
+
+def test_one_caller_at_a_time_stops_the_gathering_at_once() -> None:
+    """GIVEN one client that sends each request only once the last is answered (quickly, so
+    the arrivals look busy) WHEN the committer gathers for 50 ms THEN at most one request
+    waits for company (nobody comes while the client waits), the others are written at once."""
+    committer, sizes = _recording_committer(gather=0.05)
+    done = threading.Semaphore(0)
+    waits = []
+    for _ in range(30):
+        sent = time.monotonic()
+        committer.submit_async(Request([None], utcnow(), lambda _r: done.release()))
+        assert done.acquire(timeout=10)
+        waits.append(time.monotonic() - sent)
+    committer.close()
+    assert sizes == [1] * 30
+    assert sum(w >= 0.05 for w in waits) <= 1, waits

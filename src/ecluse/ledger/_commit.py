@@ -93,6 +93,10 @@ class GroupCommitter:
         # Smoothed time between notified requests (seconds), and when the last one came.
         self._gap = 1.0
         self._arrived = time.monotonic()
+        # Whether waiting brings company: not for one client sending one request at a time
+        # (nothing comes while it waits for its answer), so a wait that brought nobody stops
+        # the waiting until a request arrives while a batch is being written.
+        self._gather_pays = True
 
     def submit(self, req: Request) -> list[int]:
         if not self._enabled:  # one transaction per call, one at a time
@@ -164,8 +168,12 @@ class GroupCommitter:
                     return
                 else:
                     continue
-            if self._gap < self._gather:  # more are on their way: let them join this commit
+            if self._gather_pays and self._gap < self._gather:  # let those on their way join
+                with self._mutex:
+                    queued = len(self._queue)
                 time.sleep(self._gather)
+                with self._mutex:
+                    self._gather_pays = len(self._queue) > queued
             self._lead(None)
 
     @staticmethod
@@ -201,6 +209,8 @@ class GroupCommitter:
         try:
             self._write(batch)
             self.commits += 1
+            if self._queue:  # company arrived while this batch was written
+                self._gather_pays = True
         except BaseException as exc:
             for r in batch:
                 r.error = exc
