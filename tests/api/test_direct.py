@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from ecluse.api._direct import DirectRoute
 
 from .conftest import AGENT, OTHER_VENDOR, World
@@ -61,3 +63,29 @@ def test_a_get_with_a_body_takes_the_middleware_path_to_the_same_answer(world: W
     assert bare.json()["fields"] == with_body.json()["fields"]
     too_big = c.get(f"cases/{case.id}", content=b"x" * 70_000)
     assert too_big.status_code == 413 and too_big.json()["error"] == "too_large"
+
+
+def test_the_view_is_recorded_before_it_is_answered_on_the_loop_or_a_pool_thread(
+    world: World,
+) -> None:
+    """GIVEN the case view's reads on the event loop (a local database) or on a pool thread (a
+    remote PostgreSQL) WHEN the agent opens the case both ways THEN both answers are the same
+    and each one's ledger entry was durable before it came back."""
+    agent, lead = world.who(AGENT), world.who("lead@atlas-contact.example")
+    case = world.desk.open_case(world.customer("fr"), "meter_move")
+    if case.assignee_id != agent.person_id:
+        world.desk.assign(lead, case.id, agent.person_id)
+    c = world.logged_in(AGENT)
+    state = world.app.state.ecluse
+    answers = []
+    try:
+        for inline in (True, False):
+            world.app.state.ecluse = dataclasses.replace(state, inline=inline)
+            before = len(world.desk.ledger.entries_for_case(case.id))
+            answers.append(c.get(f"cases/{case.id}"))
+            views = world.desk.ledger.entries_for_case(case.id)[before:]
+            assert [e.kind for e in views] == ["view"], inline
+    finally:
+        world.app.state.ecluse = state
+    assert [a.status_code for a in answers] == [200, 200]
+    assert answers[0].json()["fields"] == answers[1].json()["fields"]

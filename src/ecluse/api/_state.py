@@ -28,8 +28,8 @@ class ApiState:
     # The direct routes' threads (see _direct): asyncio's executor hop is lighter than
     # anyio's. Unused when ``inline``.
     threads: ThreadPoolExecutor
-    # Direct routes answered on the event loop's own thread (SQLite: reads are local and take
-    # tens of microseconds). See _direct for why one thread beats a pool there.
+    # Direct routes answered on the event loop's own thread: ``[api] inline_reads``, by default
+    # for a local database, whose reads take tens of microseconds (see _direct, ApiSettings).
     inline: bool = False
 
     @property
