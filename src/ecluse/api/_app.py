@@ -131,14 +131,14 @@ def create_app(
     # order: the case routes, the busiest, first (paths do not overlap, so order is free).
     routers = [_cases.router, _messages.router, _auth.router, _ledger.router]
     # The case view, the hottest route, is answered directly (see _direct), first.
-    direct = [DirectRoute(f"{PREFIX}/cases/", "", _cases.direct_view)]
+    direct = [DirectRoute(f"{PREFIX}/cases/", "", _cases.view, _cases.view_on_loop)]
     if bench:
         from ecluse.api import _bench
 
         # Ahead of the case routes: the baseline must not pay for scanning them, and is
         # served the way the case view is, so the two differ only by the protection.
         routers.insert(0, _bench.router)
-        direct.insert(0, DirectRoute(f"{PREFIX}/_bench/cases/", "/row", _bench.direct_raw_row))
+        direct.insert(0, DirectRoute(f"{PREFIX}/_bench/cases/", "/row", _bench.raw_row))
     for router in routers:
         app.include_router(router, prefix=PREFIX)
     app.router.routes[:0] = direct

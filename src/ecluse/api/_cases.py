@@ -27,7 +27,6 @@ from ecluse.api._schemas import (
     TransitionIn,
 )
 from ecluse.api._state import ApiState, State
-from ecluse.ledger import NewEntry
 from ecluse.org import Principal
 from ecluse.vocabulary import OPERATOR_ROLES
 
@@ -63,11 +62,9 @@ def view(case_id: CaseId, principal: Caller, st: State) -> Json:
     return Json(st.desk.view(principal, case_id).to_json())
 
 
-def direct_view(case_id: str, principal: Principal, st: ApiState) -> tuple[Json, NewEntry]:
-    """:func:`view` for its direct route (see _direct), which appends the entry before
-    answering."""
-    shown, entry = st.desk.prepare_view(principal, case_id)
-    return Json(shown.to_json()), entry
+async def view_on_loop(case_id: str, principal: Principal, st: ApiState) -> Json:
+    """:func:`view` for its direct route on the event loop's thread (see _direct)."""
+    return Json((await st.desk.view_async(principal, case_id)).to_json())
 
 
 @router.post("/cases/{case_id}/reveal", summary="One field in clear, for a stated reason")

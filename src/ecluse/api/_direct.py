@@ -11,11 +11,10 @@ on this machine) on the event loop's thread itself, with no hop at all; otherwis
 PostgreSQL, whose round trips would block the loop) in one hop to the thread pool. Threads
 of one process contend for the GIL, and every database call releases and retakes it: the case
 view cost 356 µs of CPU in one thread, 500 µs with two threads at work and 713 µs with eight
-(in-process, SQLite, no ledger). So the handler only *prepares* the answer and returns the
-ledger entry that records it; on the loop the route awaits :meth:`Ledger.append_async`, which
-lets the loop serve other requests while the group commit runs on another thread; on a pool
-thread it appends the entry there. Either way the answer is sent only once the entry is
-durable.
+(in-process, SQLite, no ledger). A route whose answer waits for a ledger commit gives an
+``on_loop`` handler that awaits it (the case view: ``Desk.view_async``), so the loop serves
+other requests meanwhile; on a pool thread the plain handler (``Desk.view``) joins the group
+commit itself, which cost two thread hops fewer than handing the entry on.
 
 :class:`DirectApi` hands a bodiless request for a direct route to it before the middleware
 stack (error, body-limit and exception middlewares, router: seven layers per request); a
@@ -29,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -42,24 +41,29 @@ from starlette.types import Receive, Scope, Send
 from ecluse.api._auth import current_principal
 from ecluse.api._schemas import ID_PATTERN
 from ecluse.api._state import ApiState, api_state
-from ecluse.ledger import NewEntry
 from ecluse.org import Principal
 
 __all__ = ["DirectApi", "DirectRoute"]
 
-Handler = Callable[[str, Principal, ApiState], tuple[Response, NewEntry | None]]
-"""``(id, caller, state) -> (answer, ledger entry to append before sending it, or None)``"""
+Handler = Callable[[str, Principal, ApiState], Response]
+"""``(id, caller, state) -> answer``, run on a pool thread or, without ``on_loop``, inline."""
+LoopHandler = Callable[[str, Principal, ApiState], Awaitable[Response]]
+"""The same answer for the event loop's thread: what it waits for (a ledger commit) it awaits."""
 
 _ID = ID_PATTERN.removeprefix("^").removesuffix("$")
 
 
 class DirectRoute(BaseRoute):
-    """``GET {before}{id}{after}`` answered by ``handler(id, principal, state)``."""
+    """``GET {before}{id}{after}`` answered by ``handler(id, principal, state)`` on a pool
+    thread, or inline on the loop by ``on_loop`` (``handler`` if that is not given)."""
 
-    def __init__(self, before: str, after: str, handler: Handler) -> None:
+    def __init__(
+        self, before: str, after: str, handler: Handler, on_loop: LoopHandler | None = None
+    ) -> None:
         self.path = f"{before}{{id}}{after}"
         self._regex = re.compile(f"{re.escape(before)}(?P<id>{_ID}){re.escape(after)}")
         self._handler = handler
+        self._on_loop = on_loop
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] == "http" and scope["method"] == "GET":
@@ -93,26 +97,14 @@ class DirectRoute(BaseRoute):
         ident: str = request.scope["path_params"]["id"]
         if not st.inline:
             return await asyncio.get_running_loop().run_in_executor(
-                st.threads, self._answer_recorded, request, st, ident
+                st.threads, self._answer, request, st, ident
             )
-        response, entry = self._answer(request, st, ident)
-        if entry is not None:
-            await st.ledger.append_async(entry)
-        return response
+        if self._on_loop is None:
+            return self._answer(request, st, ident)
+        return await self._on_loop(ident, current_principal(request), st)
 
-    def _answer(
-        self, request: Request, st: ApiState, ident: str
-    ) -> tuple[Response, NewEntry | None]:
+    def _answer(self, request: Request, st: ApiState, ident: str) -> Response:
         return self._handler(ident, current_principal(request), st)
-
-    def _answer_recorded(self, request: Request, st: ApiState, ident: str) -> Response:
-        # On a pool thread the caller leads or joins the group commit itself: handing the
-        # entry to the loop and on to the commit helper cost two more thread hops per view
-        # (measured on PostgreSQL run this way: 3.3 ms of CPU per view at 100/s against 2.3).
-        response, entry = self._answer(request, st, ident)
-        if entry is not None:
-            st.ledger.append(entry)
-        return response
 
 
 _BODY_HEADERS = frozenset({b"content-length", b"transfer-encoding"})

@@ -184,12 +184,20 @@ class Desk:
         self.ledger.append(entry)
         return shown
 
+    async def view_async(
+        self, principal: Principal, case_id: str, now: datetime | None = None
+    ) -> CaseView:
+        """:meth:`view` for a caller on an event loop: its thread serves others during the
+        commit (``Ledger.append_async``); the view is returned once it is recorded."""
+        shown, entry = self.prepare_view(principal, case_id, now)
+        await self.ledger.append_async(entry)
+        return shown
+
     def prepare_view(
         self, principal: Principal, case_id: str, now: datetime | None = None
     ) -> tuple[CaseView, NewEntry]:
         """What :meth:`view` shows and the ledger entry that records it. The caller appends
-        the entry, durably, before it shows anything: :meth:`view` does, and so does the API's
-        direct route (``ecluse.api._direct``), which awaits ``Ledger.append_async``.
+        the entry, durably, before it shows anything, as :meth:`view` and :meth:`view_async` do.
 
         The case with today's reveal count (one statement), then the sealed record, are read
         on one connection: this is the hottest path of the desk.
