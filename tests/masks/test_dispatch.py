@@ -7,7 +7,8 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ecluse.masks import mask
+from ecluse.masks import KEPT_KEYS, mask
+from ecluse.masks._dispatch import _BY_CLASS, _mask_dict, _mask_item
 from ecluse.vocabulary import FieldClass
 
 # timing depends on the machine's load, not on the mask: no per-example deadline
@@ -108,3 +109,21 @@ def test_the_vaults_records_are_masked() -> None:
     masked = mask(FieldClass.SUPPLY_POINTS, [point])
     assert "Rue de la Loi" not in repr(masked) and "1000" not in repr(masked)
     assert masked[0]["ean"] == "•••• 1234"  # type: ignore[index]
+
+
+_KNOWN_KEYS = [*sorted(KEPT_KEYS), "id", "email", "iban", "msisdn", "ean", "name", "Amount", "ID"]
+
+
+@RELAXED
+@given(
+    st.sampled_from(list(FieldClass)),
+    st.dictionaries(st.sampled_from(_KNOWN_KEYS) | st.text(max_size=8), JSONISH, max_size=8),
+    st.integers(min_value=0, max_value=10),
+)
+def test_the_records_fast_lane_masks_as_key_by_key_does(
+    field_class: FieldClass, record: dict[str, object], depth: int
+) -> None:
+    """The dict fast lane (vault keys, plain values) gives what the general path gives."""
+    outer = _BY_CLASS[field_class]
+    expected = {str(k): _mask_item(str(k), v, outer, depth) for k, v in record.items()}
+    assert _mask_dict(record, outer, depth) == expected

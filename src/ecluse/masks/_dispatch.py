@@ -122,7 +122,7 @@ def _mask(masker: _Masker, value: object, depth: int) -> MaskedValue:
     if isinstance(value, str):
         return masker(value)
     if value.__class__ is dict:  # the vault's records, ahead of the slower checks below
-        return {str(k): _mask_item(str(k), v, masker, depth + 1) for k, v in value.items()}
+        return _mask_dict(value, masker, depth + 1)
     if isinstance(value, date):
         return mask_date(value)
     if isinstance(value, bool | int | float):
@@ -135,6 +135,27 @@ def _mask(masker: _Masker, value: object, depth: int) -> MaskedValue:
     if isinstance(value, list | tuple | set | frozenset):
         return [_mask(masker, item, depth + 1) for item in value]
     return "•••"
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def _mask_dict(value: dict[object, object], outer: _Masker, depth: int) -> MaskedValue:
+    """A dict's items, with a fast lane for the vault's own keys (lower case, plain values),
+    which give the same as :func:`_mask_item`: a case view masks a dozen of them per item."""
+    out: dict[str, MaskedValue] = {}
+    for k, v in value.items():
+        key = k if k.__class__ is str else str(k)
+        if v.__class__ in _PLAIN and depth <= _MAX_DEPTH:
+            if key in KEPT_KEYS:
+                out[key] = v  # type: ignore[assignment]
+                continue
+            masker = _BY_KEY.get(key)
+            if masker is not None:
+                out[key] = None if v is None else masker(v if v.__class__ is str else str(v))
+                continue
+        out[key] = _mask_item(key, v, outer, depth)
+    return out
 
 
 def _mask_item(key: str, value: object, outer: _Masker, depth: int) -> MaskedValue:

@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+import orjson
+
 __all__ = [
     "LANGUAGES",
     "Address",
@@ -105,7 +107,10 @@ class Customer:
 
     @classmethod
     def from_record(cls, customer_id: str, external_id: str | None, blob: bytes) -> Customer:
-        data: dict[str, Any] = json.loads(blob)
+        try:
+            data: dict[str, Any] = orjson.loads(blob)  # a third of json.loads's cost
+        except orjson.JSONDecodeError:  # NaN or Infinity, which json.dumps writes and orjson
+            data = json.loads(blob)  # refuses: records edited before amounts were checked
 
         def addr(a: dict[str, Any] | None) -> Address | None:
             return Address(**a) if a else None
