@@ -53,6 +53,20 @@ def test_agent_sees_only_what_the_case_needs_masked(world: World) -> None:
     assert entries[0].actor == agent.handle and row["last_name"] not in repr(entries[0])
 
 
+def test_a_case_whose_customer_was_erased_shows_nothing_and_records_nothing(
+    world: World,
+) -> None:
+    """GIVEN an open case whose customer is then erased (crypto-shredded) WHEN its agent opens
+    it THEN the desk answers NotFound, decrypts nothing and appends no view to the ledger."""
+    cid = world.customer("fr", 1)
+    case = world.desk.open_case(cid, CaseType.INVOICE_EXPLANATION, now=NOW)
+    agent = world.who(_assignee_email(world, case.assignee_id))
+    world.desk.vault.erase(cid)
+    with pytest.raises(NotFound):
+        world.desk.view(agent, case.id, now=NOW)
+    assert world.desk.ledger.entries_for_subject(cid) == []
+
+
 def test_vendor_people_cannot_reach_other_cases(world: World) -> None:
     fr = world.desk.open_case(world.customer("fr"), CaseType.INVOICE_EXPLANATION, now=NOW)
     other_vendor = world.who(VLAANDEREN_AGENT1)

@@ -44,7 +44,7 @@ from ecluse.vault._seal import (
 )
 from ecluse.vault._tables import customer_index, customers
 
-__all__ = ["LOOKUP_KINDS", "Vault"]
+__all__ = ["LOOKUP_KINDS", "SEALED_COLUMNS", "Vault"]
 
 #: What ``find`` accepts, and the blind-index kinds each one searches.
 LOOKUP_KINDS: dict[str, tuple[str, ...]] = {
@@ -90,11 +90,16 @@ _UPDATE_IMPORTED = (
 )
 
 
-# Built once: on the case view's path, building a statement cost more than running it.
-_GET_RECORD = Prebuilt(  # on the driver: once per case view
-    sa.select(
-        customers.c.external_id, customers.c.record, customers.c.kek_id, customers.c.wrapped
-    ).where(customers.c.id == sa.bindparam("customer_id"))
+#: What :meth:`Vault.open_row` needs of a customer's row.
+SEALED_COLUMNS = (
+    customers.c.external_id,
+    customers.c.record,
+    customers.c.kek_id,
+    customers.c.wrapped,
+)
+# Built once: building a statement cost more than running it.
+_GET_RECORD = Prebuilt(
+    sa.select(*SEALED_COLUMNS).where(customers.c.id == sa.bindparam("customer_id"))
 )
 _GET_KEY = sa.select(customers.c.kek_id, customers.c.wrapped).where(
     customers.c.id == sa.bindparam("customer_id"), customers.c.wrapped.is_not(None)
@@ -274,7 +279,12 @@ class Vault:
         if conn is None:
             with reading(self.engine) as own:
                 return self.get(customer_id, own)
-        row = _GET_RECORD.first(conn, {"customer_id": customer_id})
+        return self.open_row(customer_id, _GET_RECORD.first(conn, {"customer_id": customer_id}))
+
+    def open_row(self, customer_id: str, row: Any) -> Customer:
+        """Decrypt a customer from a row with the :data:`SEALED_COLUMNS`, read by a query of
+        the caller's own (the case view reads them joined to the case: one statement).
+        :class:`NotFound` if there is no row or the customer is erased."""
         if row is None or row.record is None or row.wrapped is None:
             raise NotFound(f"customer {customer_id} not found")
         dek = self.keyring.unwrap(WrappedKey(row.kek_id, row.wrapped))
