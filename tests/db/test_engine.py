@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from ecluse.db import Prebuilt, UTCDateTime, migrate, read_snapshot, utcnow
+from ecluse.db import Prebuilt, UTCDateTime, migrate, utcnow
 
 
 def test_migrate_is_idempotent(engine: Engine) -> None:
@@ -62,30 +61,8 @@ def test_prebuilt_reads_as_sqlalchemy_does(engine: Engine) -> None:
             expected = conn.execute(query, {"since": now, "id": 1}).one()
             on_conn = prebuilt.first(conn, {"id": 1, "since": now})
         on_engine = prebuilt.first(engine, {"id": 1, "since": now})
-        with read_snapshot(engine) as snap:
-            in_snapshot = prebuilt.first(snap, {"id": 1, "since": now})
-        assert tuple(expected) == tuple(on_conn) == tuple(on_engine) == tuple(in_snapshot)
+        assert tuple(expected) == tuple(on_conn) == tuple(on_engine)
         assert on_engine.at == now and on_engine.labels == ["a", 1]
         assert prebuilt.first(engine, {"id": 2, "since": now}) is None
-    finally:
-        meta.drop_all(engine)
-
-
-def test_a_read_snapshot_left_by_an_error_leaves_no_transaction_open(engine: Engine) -> None:
-    """GIVEN a read snapshot WHEN its body raises THEN the connection goes back to the pool
-    without an open transaction: writers are not blocked and the next read sees their rows."""
-    meta = sa.MetaData()
-    table = sa.Table("snapshot_probe", meta, sa.Column("id", sa.Integer, primary_key=True))
-    meta.create_all(engine)
-    count = Prebuilt(sa.select(sa.func.count()).select_from(table))
-    try:
-        for n in range(1, 4):  # more rounds than the pool has idle connections to hide it
-            with pytest.raises(RuntimeError), read_snapshot(engine) as snap:
-                count.first(snap, {})
-                raise RuntimeError("in the middle of a view")
-            with engine.begin() as conn:
-                conn.execute(table.insert(), [{"id": n}])
-            with read_snapshot(engine) as snap:
-                assert count.first(snap, {})[0] == n
     finally:
         meta.drop_all(engine)

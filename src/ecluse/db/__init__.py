@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from ecluse.db._engine import (
     Prebuilt,
-    Snapshot,
     bulk_execute,
     bulk_insert,
     create_engine,
     is_sqlite,
     marker,
     migrate,
-    read_snapshot,
     reading,
     run_outside_transaction,
     utcnow,
@@ -27,7 +25,6 @@ from ecluse.db._types import UTCDateTime
 
 __all__ = [
     "Prebuilt",
-    "Snapshot",
     "UTCDateTime",
     "bulk_execute",
     "bulk_insert",
@@ -36,7 +33,6 @@ __all__ = [
     "marker",
     "metadata",
     "migrate",
-    "read_snapshot",
     "reading",
     "run_outside_transaction",
     "utcnow",

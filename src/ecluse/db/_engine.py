@@ -5,11 +5,10 @@ from __future__ import annotations
 import threading
 import time
 from collections import namedtuple
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
@@ -18,12 +17,10 @@ from sqlalchemy.engine import Connection, Engine
 
 __all__ = [
     "Prebuilt",
-    "Snapshot",
     "bulk_insert",
     "create_engine",
     "is_sqlite",
     "migrate",
-    "read_snapshot",
     "reading",
     "run_outside_transaction",
     "utcnow",
@@ -108,37 +105,6 @@ def reading(engine: Engine) -> Connection:
     return engine.connect().execution_options(ecluse_read_only=True)
 
 
-class Snapshot(NamedTuple):
-    """A read transaction on a pooled connection's driver, for :class:`Prebuilt` reads."""
-
-    driver: Any
-    dialect: sa.Dialect
-
-
-@contextmanager
-def read_snapshot(engine: Engine) -> Iterator[Snapshot]:
-    """One read transaction for several :class:`Prebuilt` reads, driven on the driver.
-
-    What :func:`reading` and ``begin()`` give, without SQLAlchemy's Connection and transaction
-    around it: on the case view those cost ~50 µs of CPU, more than its queries. On SQLite a
-    deferred ``BEGIN`` (a WAL snapshot; no write lock); on PostgreSQL the transaction psycopg
-    opens. An error leaves it open: the pool rolls it back when the connection returns.
-    """
-    raw = engine.raw_connection()
-    try:
-        driver: Any = raw.driver_connection
-        sqlite = engine.dialect.name == "sqlite"
-        if sqlite:
-            driver.execute("BEGIN")
-        yield Snapshot(driver, engine.dialect)
-        if sqlite:
-            driver.execute("COMMIT")
-        else:
-            driver.commit()
-    finally:
-        raw.close()
-
-
 def run_outside_transaction(engine: Engine, sql: str) -> None:
     """Run one statement with no transaction open (SQLite pragmas such as wal_checkpoint)."""
     raw = engine.raw_connection()
@@ -210,12 +176,9 @@ class Prebuilt:
         self._built: dict[str, _Built] = {}
         self._lock = threading.Lock()
 
-    def first(self, target: Engine | Connection | Snapshot, params: dict[str, Any]) -> Any | None:
+    def first(self, target: Engine | Connection, params: dict[str, Any]) -> Any | None:
         """The first row (a named tuple) or ``None``; ``target`` an engine (a pooled connection
-        is checked out for this one query), a connection (inside its transaction, if any) or a
-        :func:`read_snapshot`."""
-        if isinstance(target, Snapshot):
-            return self._first(target.driver, target.dialect, params)
+        is checked out for this one query) or a connection (inside its transaction, if any)."""
         if isinstance(target, Connection):
             return self._first(target.connection.driver_connection, target.dialect, params)
         raw = target.raw_connection()

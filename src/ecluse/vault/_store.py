@@ -14,7 +14,6 @@ from sqlalchemy.engine import Connection, Engine
 
 from ecluse.db import (
     Prebuilt,
-    Snapshot,
     bulk_execute,
     bulk_insert,
     marker,
@@ -274,7 +273,7 @@ class Vault:
             raise NotFound(f"customer {customer_id} not found")
         return self.keyring.unwrap(WrappedKey(row.kek_id, row.wrapped))
 
-    def get(self, customer_id: str, conn: Connection | Snapshot | None = None) -> Customer:
+    def get(self, customer_id: str, conn: Connection | None = None) -> Customer:
         """Decrypt one customer record by vault id."""
         if conn is None:
             with reading(self.engine) as own:
