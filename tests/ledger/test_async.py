@@ -80,6 +80,38 @@ def test_async_and_thread_callers_share_the_log(engine: Engine) -> None:
     led.close()
 
 
+def test_event_loops_on_several_threads_each_get_their_own_answers(engine: Engine) -> None:
+    """GIVEN three event loops, each on its own thread, appending 40 entries at once (their
+    groups committed together and each loop woken once per group) WHEN all finish THEN every
+    coroutine was told the index of its own entry, and none is left waiting."""
+    led = Ledger(engine, KEY, checkpoint_every=25)
+    told: dict[int, str] = {}
+    lock = threading.Lock()
+
+    def loop_thread(t: int) -> None:
+        async def main() -> None:
+            async def one(n: int) -> None:
+                i = await led.append_async(NewEntry("view", f"loop{t}", details={"n": n}))
+                with lock:
+                    told[i] = f"loop{t}/{n}"
+
+            await asyncio.wait_for(asyncio.gather(*(one(n) for n in range(40))), 30)
+
+        asyncio.run(main())
+
+    threads = [threading.Thread(target=loop_thread, args=(t,)) for t in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(told) == 120
+    assert {
+        i: f"{e.actor}/{e.details['n']}" for i, e in ((e.index, e) for e in led.entries())
+    } == told
+    assert led.commits < 120
+    led.close()
+
+
 def test_async_append_refuses_clear_data_before_queueing(engine: Engine) -> None:
     """GIVEN an entry carrying a phone number WHEN appended asynchronously THEN it raises
     ClearDataError in the caller and nothing is written."""

@@ -39,9 +39,35 @@ _PG_COPY = (
 )
 
 
-def _resolve(settled: asyncio.Future[Request], req: Request) -> None:
-    if not settled.done():  # not if its caller was cancelled meanwhile
-        settled.set_result(req)
+class _Settler:
+    """Settles one event loop's :meth:`Ledger.append_async` futures. A committed group wakes
+    the loop once (one ``call_soon_threadsafe``, one write to its self-pipe) rather than once
+    per entry; whatever commits before the loop runs the wake-up is settled by it too."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._lock = threading.Lock()
+        self._due: list[tuple[asyncio.Future[Request], Request]] = []
+
+    def settle(self, settled: asyncio.Future[Request], req: Request) -> None:
+        """On the committing thread."""
+        with self._lock:
+            wake = not self._due
+            self._due.append((settled, req))
+        if wake:
+            try:
+                self._loop.call_soon_threadsafe(self._run)
+            except RuntimeError:  # the loop is closed: nobody is waiting on it any more
+                with self._lock:
+                    self._due.clear()
+                raise
+
+    def _run(self) -> None:
+        with self._lock:
+            due, self._due = self._due, []
+        for settled, req in due:
+            if not settled.done():  # not if its caller was cancelled meanwhile
+                settled.set_result(req)
 
 
 class Ledger:
@@ -76,6 +102,9 @@ class Ledger:
         self.checkpoint_every = checkpoint_every
         self.checkpoint_seconds = checkpoint_seconds
         self._committer = GroupCommitter(self._write, enabled=group_commit, gather=gather)
+        self._settlers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Settler] = (
+            weakref.WeakKeyDictionary()
+        )
         self._sqlite = engine.dialect.name == "sqlite"
         self._turns = WriterTurns(engine.url.database if self._sqlite else None)
         mark = marker(engine.dialect)
@@ -136,8 +165,12 @@ class Ledger:
         loop = asyncio.get_running_loop()
         settled: asyncio.Future[Request] = loop.create_future()
 
+        settler = self._settlers.get(loop)
+        if settler is None:
+            settler = self._settlers.setdefault(loop, _Settler(loop))
+
         def notify(req: Request) -> None:  # on the committing thread
-            loop.call_soon_threadsafe(_resolve, settled, req)
+            settler.settle(settled, req)
 
         self._committer.submit_async(Request([(kind, details, entry)], utcnow(), notify))
         req = await settled
