@@ -10,12 +10,12 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ecluse.usage._schema import stored_number, stored_party
+from ecluse.usage._schema import stored_imei, stored_number, stored_party
 
 DAY0 = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
 LINE = "+32470000001"
 
-# a mediation file's text; the store keeps msisdn and other_party as integers (_STORED)
+# a mediation file's text; the store keeps msisdn, other_party and imei as integers (_STORED)
 _SCHEMA = pa.schema(
     [
         ("record_id", pa.string()),
@@ -36,7 +36,10 @@ _SCHEMA = pa.schema(
 
 
 _STORED = pa.schema(
-    [pa.field(f.name, pa.int64()) if f.name in ("msisdn", "other_party") else f for f in _SCHEMA]
+    [
+        pa.field(f.name, pa.int64()) if f.name in ("msisdn", "other_party", "imei") else f
+        for f in _SCHEMA
+    ]
 )
 
 
@@ -110,6 +113,7 @@ class Records:
                 {
                     **r,
                     "msisdn": stored_number(r["msisdn"]),
+                    "imei": None if r["imei"] is None else stored_imei(r["imei"]),
                     "other_party": None
                     if r["other_party"] is None
                     else stored_party(r["other_party"]),

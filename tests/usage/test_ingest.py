@@ -185,10 +185,11 @@ def test_short_codes_are_stored_apart_from_numbers(engine: Engine, tmp_path: Pat
     WHEN ingested THEN the store keeps each as an integer that reads back as the same text, no
     short code equal to a number, and the scoring counts them as distinct short codes."""
     parties = ["112", "0800", "800", "+32471000000", "+881612345678901", "+1234567"]
+    imeis = ["01234567890123", "350000000000001", "", "", "1234567890123456", ""]
     rows = [
         f"R{n},+32470000001,2026-03-02T10:{n:02d}:00Z,{'sms' if n % 2 else 'voice'},out,{party},"
-        "60,0,C1,,,0,"
-        for n, party in enumerate(parties)
+        f"60,0,C1,{imei},,0,"
+        for n, (party, imei) in enumerate(zip(parties, imeis, strict=True))
     ]
     src = tmp_path / "cdr.csv"
     src.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
@@ -206,11 +207,17 @@ def test_short_codes_are_stored_apart_from_numbers(engine: Engine, tmp_path: Pat
     ]
     assert [party_text(stored[f"R{n}"]) for n in range(6)] == parties
     assert [stored_party(p) for p in parties] == [stored[f"R{n}"] for n in range(6)]
+    # IMEIs: leading zeros kept
+    got = duckdb.sql(
+        f"SELECT imei FROM read_parquet('{store.records_dir}/**/*.parquet') ORDER BY record_id"
+    ).fetchall()
+    assert [g[0] for g in got] == [101234567890123, 1350000000000001, None, None,
+                                   11234567890123456, None]  # fmt: skip
     duck = DuckDBEngine()
     compute_features(duck, [store.records_dir], UsageConfig(), ["day"])
     [row] = duck.fetch(
-        "SELECT msisdn, out_n, distinct_out, national_out_n, intl_out_n, high_risk_out_n "
-        "FROM features_day"
+        "SELECT msisdn, out_n, distinct_out, national_out_n, intl_out_n, high_risk_out_n, "
+        "imeis, imei_first, imei_last FROM features_day"
     ).to_pylist()
     duck.close()
     # short codes: neither national nor international; +881...: high risk; +1234567: the US
@@ -221,6 +228,9 @@ def test_short_codes_are_stored_apart_from_numbers(engine: Engine, tmp_path: Pat
         "national_out_n": 1,
         "intl_out_n": 2,
         "high_risk_out_n": 1,
+        "imeis": 3,
+        "imei_first": "01234567890123",
+        "imei_last": "1234567890123456",
     }
 
 

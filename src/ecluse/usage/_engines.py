@@ -22,6 +22,7 @@ from ecluse.usage._schema import (
     NUMBER_COLUMNS,
     RECORD_COLUMNS,
     STORED_TYPES,
+    legacy_imei_sql,
     legacy_number_sql,
     legacy_party_sql,
 )
@@ -81,7 +82,11 @@ def _split_legacy(files: Sequence[str]) -> tuple[list[str], list[str]]:
 
 def _records_sql(source: str, *, legacy: bool) -> str:
     """The record columns of ``source``; a legacy source's numbers converted to integers."""
-    conv = {"msisdn": legacy_number_sql("msisdn"), "other_party": legacy_party_sql("other_party")}
+    conv = {
+        "msisdn": legacy_number_sql("msisdn"),
+        "other_party": legacy_party_sql("other_party"),
+        "imei": legacy_imei_sql("imei"),
+    }
     cols = ", ".join(
         f"{conv[c]} AS {c}" if legacy and c in NUMBER_COLUMNS else c for c in RECORD_COLUMNS
     )

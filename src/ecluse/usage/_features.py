@@ -11,8 +11,8 @@ aggregates. Number ranges are matched on the distinct heads of the numbers, not 
 number. The SQL sticks to the dialect both engines share (``date_trunc``, ``max_by``/``min_by``,
 ``stddev_samp``, ``count_if``, named windows, ``CASE``), so the features are defined once.
 The numbers arrive as the store keeps them, integers (see ``_schema``), which group and join
-far more cheaply than text; a head is a number's first digits, and the line's number is turned
-back into E.164 text only in the per-line result.
+far more cheaply than text (so do the handsets' IMEIs); a head is a number's first digits, and
+the line's number and IMEIs are turned back into text only in the per-line result.
 Output: one row per line and window.
 
 Concentration is measured as the share of the top number (``top1_share``) and the Herfindahl
@@ -27,6 +27,7 @@ from typing import Final
 
 from ecluse.usage._config import UsageConfig
 from ecluse.usage._ranges import MAX_PREFIX_LEN
+from ecluse.usage._schema import imei_text_sql
 
 __all__ = ["WINDOWS", "features_sql"]
 
@@ -190,7 +191,7 @@ base AS (
     CAST(coalesce(o.overlap_n, 0) AS BIGINT) AS overlap_n,
     CAST(l.cells AS BIGINT) AS cells,
     CAST(l.imeis AS BIGINT) AS imeis,
-    l.imei_first, l.imei_last,
+    $imei_first AS imei_first, $imei_last AS imei_last,
     CAST(l.roaming_countries AS BIGINT) AS roaming_countries,
     l.roaming_country,
     CAST(l.last_event_s AS BIGINT) AS last_event_s,
@@ -332,6 +333,8 @@ def features_sql(window: str, cfg: UsageConfig) -> str:
                 "CAST(coalesce(c.out_countries, 0) AS BIGINT) AS out_countries,",
             ]
         ),
+        imei_first=imei_text_sql("l.imei_first"),
+        imei_last=imei_text_sql("l.imei_last"),
         head=_head("other_party"),
         p_head=_head("p.other_party"),
         head_digits=_HEAD_DIGITS,

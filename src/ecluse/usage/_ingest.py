@@ -24,6 +24,7 @@ from ecluse.errors import EcluseError
 from ecluse.usage._schema import (
     RECORD_COLUMNS,
     REQUIRED_COLUMNS,
+    legacy_imei_sql,
     legacy_number_sql,
     legacy_party_sql,
 )
@@ -286,7 +287,8 @@ def _ingest_one(con: Any, engine: Engine, store: UsageStore, path: Path) -> Inge
               SELECT trim(record_id) AS record_id, {legacy_number_sql("n_msisdn")} AS msisdn,
                 t_start AS start_time, n_type AS type, n_direction AS direction,
                 {legacy_party_sql("n_party")} AS other_party,
-                t_duration AS duration_s, t_bytes AS bytes, n_cell AS cell_id, n_imei AS imei,
+                t_duration AS duration_s, t_bytes AS bytes, n_cell AS cell_id,
+                {legacy_imei_sql("n_imei")} AS imei,
                 n_roaming AS roaming_country, t_charge AS charge, n_plan AS plan,
                 CAST(t_start AS DATE) AS day
               FROM fresh ORDER BY msisdn, t_start

@@ -7,8 +7,10 @@ The store keeps the numbers as integers, which the scoring groups and joins on f
 than on text: ``msisdn`` is the E.164 number's digits (``+32470123456`` -> 32470123456), and
 ``other_party`` the same for an E.164 number or, for a short code of n digits, ``-(10**n + code)``
 (``112`` -> -1112, ``0800`` -> -10800): negative, so never a number, and its leading zeros kept.
-Stores written by earlier versions hold both as text; the engines convert those on reading
-(:func:`legacy_number_sql`, :func:`legacy_party_sql`).
+``imei`` (14 to 16 digits, leading zeros possible) is kept as the integer of ``1`` and its
+digits (``01234567890123`` -> 101234567890123).
+Stores written by earlier versions hold all three as text; the engines convert those on reading
+(:func:`legacy_number_sql`, :func:`legacy_party_sql`, :func:`legacy_imei_sql`).
 """
 
 from __future__ import annotations
@@ -22,9 +24,12 @@ __all__ = [
     "RECORD_TYPES",
     "REQUIRED_COLUMNS",
     "STORED_TYPES",
+    "imei_text_sql",
+    "legacy_imei_sql",
     "legacy_number_sql",
     "legacy_party_sql",
     "party_text",
+    "stored_imei",
     "stored_number",
     "stored_party",
 ]
@@ -43,7 +48,7 @@ STORED_TYPES: Final[dict[str, str]] = {
     "duration_s": "INTEGER",
     "bytes": "BIGINT",
     "cell_id": "VARCHAR",
-    "imei": "VARCHAR",
+    "imei": "BIGINT",
     "roaming_country": "VARCHAR",
     "charge": "DOUBLE",
     "plan": "VARCHAR",
@@ -52,7 +57,7 @@ RECORD_COLUMNS: Final = tuple(STORED_TYPES)
 #: Columns a file must carry; the others may be absent (read as empty).
 REQUIRED_COLUMNS: Final = ("record_id", "msisdn", "start_time", "type", "direction")
 #: Columns stored as integers (see the module's docstring); text in stores of earlier versions.
-NUMBER_COLUMNS: Final = ("msisdn", "other_party")
+NUMBER_COLUMNS: Final = ("msisdn", "other_party", "imei")
 
 
 def legacy_number_sql(col: str) -> str:
@@ -64,8 +69,24 @@ def legacy_party_sql(col: str) -> str:
     """SQL (DuckDB and Spark) of a validated other party (E.164 or short code) as stored."""
     return (
         f"CASE WHEN {col} LIKE '+%' THEN {legacy_number_sql(col)} "
-        f"WHEN {col} IS NOT NULL THEN -CAST(concat('1', {col}) AS BIGINT) END"
+        f"WHEN {col} IS NOT NULL THEN -CAST('1' || {col} AS BIGINT) END"
     )
+
+
+def legacy_imei_sql(col: str) -> str:
+    """SQL (DuckDB and Spark) of a validated IMEI text as stored: ``1`` and its digits (``||``,
+    not ``concat``, which in DuckDB would turn a missing IMEI into ``1``)."""
+    return f"CAST('1' || {col} AS BIGINT)"
+
+
+def imei_text_sql(col: str) -> str:
+    """SQL (DuckDB and Spark): the IMEI text of a stored ``imei``."""
+    return f"substr(CAST({col} AS STRING), 2)"
+
+
+def stored_imei(imei: str) -> int:
+    """``01234567890123`` -> 101234567890123."""
+    return int("1" + imei)
 
 
 def stored_number(e164: str) -> int:
