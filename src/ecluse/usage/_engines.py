@@ -63,21 +63,25 @@ def _parquet_files(paths: Sequence[Path]) -> list[str]:
     return files
 
 
-def _split_legacy(files: Sequence[str]) -> tuple[list[str], list[str]]:
-    """(current files, files of earlier stores that hold the numbers as text)."""
-    import pyarrow.parquet as pq
+def _split_legacy(files: Sequence[str], con: Any = None) -> tuple[list[str], list[str]]:
+    """(current files, files of earlier stores that hold the numbers as text), from the files'
+    Parquet schemas (read by DuckDB: ``con``, or a connection of its own)."""
+    import duckdb
 
-    current: list[str] = []
-    legacy: list[str] = []
-    for f in files:
-        try:
-            field = pq.read_schema(f).field("msisdn")
-        except (KeyError, OSError, pa.ArrowException):
-            current.append(f)  # let the engine report what is wrong with it
-            continue
-        (legacy if pa.types.is_string(field.type) or pa.types.is_large_string(field.type)
-         else current).append(f)  # fmt: skip
-    return current, legacy
+    db: Any = con if con is not None else duckdb.connect()
+    try:
+        listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+        text = {
+            str(r[0])
+            for r in db.execute(
+                f"SELECT file_name FROM parquet_schema([{listing}]) "
+                "WHERE name = 'msisdn' AND type = 'BYTE_ARRAY'"
+            ).fetchall()
+        }
+    finally:
+        if con is None:
+            db.close()
+    return [f for f in files if f not in text], [f for f in files if f in text]
 
 
 def _records_sql(source: str, *, legacy: bool) -> str:
@@ -110,7 +114,8 @@ class DuckDBEngine:
 
     def register_records(self, paths: Sequence[Path]) -> None:
         parts: list[str] = []
-        for legacy, files in zip((False, True), _split_legacy(_parquet_files(paths)), strict=True):
+        split = _split_legacy(_parquet_files(paths), self._con)
+        for legacy, files in zip((False, True), split, strict=True):
             if files:
                 listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
                 source = (
