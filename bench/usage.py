@@ -37,9 +37,10 @@ PER_LINE = 35  # records per line and day in the simulator
 def _dataset(lines: int, days: int = 1) -> Path:
     from ecluse.usage import simulate
 
-    # "-by-line": files written in the store's order (by line, then time); an older cache in
-    # time order would be scored slower and must not be reused
-    out = WORK / f"usage-{lines}l-{days}d-by-line"
+    # "-store2": files written as the store keeps them (by line, then time, the numbers and
+    # IMEIs as integers); an older cache (time order, or text numbers) would be scored slower
+    # and must not be reused
+    out = WORK / f"usage-{lines}l-{days}d-store2"
     done = out / ".done"
     if not done.exists():
         t = time.perf_counter()
@@ -117,6 +118,13 @@ def pandas_features(data: Path) -> Any:
     cfg = UsageConfig()
     files = sorted((data / "cdr").glob("*.parquet"))
     df = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    # the store keeps the numbers and IMEIs as integers (ecluse.usage._schema): back to their
+    # text, which the number ranges are written in (the simulator writes no short codes)
+    df["msisdn"] = "+" + df["msisdn"].astype(str)
+    party = df["other_party"].dropna().astype("int64")
+    df["other_party"] = ("+" + party.astype(str)).reindex(df.index)
+    imei = df["imei"].dropna().astype("int64")
+    df["imei"] = imei.astype(str).str[1:].reindex(df.index)
     off = cfg.local_utc_offset_h * 3600
     df["start_s"] = df["start_time"].astype("int64") // 10**6
     df["w"] = df["start_time"].dt.floor("D")

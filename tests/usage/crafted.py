@@ -10,9 +10,12 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ecluse.usage._schema import stored_imei, stored_number, stored_party
+
 DAY0 = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
 LINE = "+32470000001"
 
+# a mediation file's text; the store keeps msisdn, other_party and imei as integers (_STORED)
 _SCHEMA = pa.schema(
     [
         ("record_id", pa.string()),
@@ -28,6 +31,14 @@ _SCHEMA = pa.schema(
         ("roaming_country", pa.string()),
         ("charge", pa.float64()),
         ("plan", pa.string()),
+    ]
+)
+
+
+_STORED = pa.schema(
+    [
+        pa.field(f.name, pa.int64()) if f.name in ("msisdn", "other_party", "imei") else f
+        for f in _SCHEMA
     ]
 )
 
@@ -90,10 +101,27 @@ class Records:
                 self.add(day + timedelta(hours=i, minutes=40), line=line, party=party,
                          type="sms", duration=0, **kw)  # fmt: skip
 
-    def write(self, directory: Path, name: str = "cdr.parquet") -> Path:
+    def write(self, directory: Path, name: str = "cdr.parquet", *, text: bool = False) -> Path:
+        """Parquet as the store keeps it, or with ``text`` as a mediation system (and stores of
+        earlier versions) write it: the numbers as text."""
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / name
-        pq.write_table(pa.Table.from_pylist(self.rows, schema=_SCHEMA), path)
+        if text:
+            table = pa.Table.from_pylist(self.rows, schema=_SCHEMA)
+        else:
+            rows = [
+                {
+                    **r,
+                    "msisdn": stored_number(r["msisdn"]),
+                    "imei": None if r["imei"] is None else stored_imei(r["imei"]),
+                    "other_party": None
+                    if r["other_party"] is None
+                    else stored_party(r["other_party"]),
+                }
+                for r in self.rows
+            ]
+            table = pa.Table.from_pylist(rows, schema=_STORED)
+        pq.write_table(table, path)
         return path
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +19,7 @@ from ecluse.usage import (
     score_records,
 )
 from tests.usage.conftest import cdr_dir
+from tests.usage.crafted import DAY0, Records
 
 pytestmark = pytest.mark.slow
 
@@ -63,3 +66,27 @@ def test_duckdb_and_spark_compute_the_same_features_and_alerts(
     key = sorted((x.alert_id, x.severity, x.proposed_actions, x.score) for x in a.alerts)
     assert key == sorted((x.alert_id, x.severity, x.proposed_actions, x.score) for x in b.alerts)
     assert {x.detector for x in a.alerts} >= {"sim_box", "irsf", "wangiri", "resale"}
+
+
+def test_spark_reads_a_store_of_an_earlier_version_like_duckdb(tmp_path: Path, spark: Any) -> None:
+    """GIVEN one day in two files, one as the store keeps it (integer numbers) and one as an
+    earlier version stored it (text numbers, a short code among them) WHEN both engines compute
+    the features THEN they agree."""
+    new, old = Records(), Records()
+    new.baseline(1)
+    old.baseline(1, line="+32470000002")
+    old.add(DAY0 + timedelta(hours=20), line="+32470000002", party="0800")
+    old.add(DAY0 + timedelta(hours=21), line="+32470000002", party="+8821612345", duration=600)
+    new.write(tmp_path / "day", "current.parquet")
+    old.write(tmp_path / "day", "legacy.parquet", text=True)
+    cfg = UsageConfig()
+    duck, sp = DuckDBEngine(), SparkEngine(session=spark)
+    compute_features(duck, [tmp_path / "day"], cfg, ["day"])
+    compute_features(sp, [tmp_path / "day"], cfg, ["day"])
+    d, s = _rows(duck, "day"), _rows(sp, "day")
+    duck.close()
+    sp.close()
+    assert [r["msisdn"] for r in d] == ["+32470000001", "+32470000002"]
+    assert d[1]["distinct_out"] == 7 and d[1]["high_risk_out_n"] == 1
+    for rd, rs in zip(d, s, strict=True):
+        assert not [k for k in rd if not _same(rd[k], rs[k])]

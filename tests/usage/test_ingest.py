@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -12,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
-from ecluse.usage import UsageStore, ingest_files
+from ecluse.usage import DuckDBEngine, UsageConfig, UsageStore, compute_features, ingest_files
+from ecluse.usage._schema import party_text, stored_party
 from tests.usage.crafted import DAY0, Records
 
 HEADER = "record_id,msisdn,start_time,type,direction,other_party,duration_s,bytes,cell_id,imei,roaming_country,charge,plan"  # noqa: E501
@@ -67,9 +69,10 @@ def test_bad_rows_are_quarantined_with_place_and_reason(engine: Engine, tmp_path
     assert all(r["file"] == "cdr-1.csv" and r["reason"] for r in rows)
     stored = _stored(store)
     assert [r[0] for r in stored] == ["R1", "R3", "R9"]
-    # normalisation: 00 prefix, spaces, offsets to UTC, upper-case country, MT -> in
+    # normalisation: 00 prefix, spaces, offsets to UTC, upper-case country, MT -> in; the store
+    # keeps the E.164 numbers as their digits
     r9 = next(r for r in stored if r[0] == "R9")
-    assert r9[1] == "+32470000002" and r9[2] == "2026-03-03 00:00:00" and r9[3] == "+32471000000"
+    assert r9[1] == 32470000002 and r9[2] == "2026-03-03 00:00:00" and r9[3] == 32471000000
     assert sorted(p.name for p in store.records_dir.iterdir()) == [
         "day=2026-03-02",
         "day=2026-03-03",
@@ -110,7 +113,7 @@ def test_parquet_any_column_order_optional_columns_absent(engine: Engine, tmp_pa
     r = Records()
     r.add(DAY0, party="+33612345678")
     r.add(DAY0, type="data", party=None, bytes=10_000)
-    path = r.write(tmp_path / "in")
+    path = r.write(tmp_path / "in", text=True)
     import pyarrow.parquet as pq
 
     table = pq.read_table(path).drop_columns(["plan", "imei", "roaming_country"])
@@ -175,3 +178,99 @@ def test_every_row_is_stored_quarantined_or_a_duplicate(
     stored = _stored(store) if rep.rows_stored else []
     assert len(stored) == rep.rows_stored == len({s[0] for s in stored})
     assert ingest_files(engine, store, [src])[0].status == "already ingested"
+
+
+def test_short_codes_are_stored_apart_from_numbers(engine: Engine, tmp_path: Path) -> None:
+    """GIVEN voice calls and SMS with short codes, one with a leading zero, beside E.164 numbers
+    WHEN ingested THEN the store keeps each as an integer that reads back as the same text, no
+    short code equal to a number, and the scoring counts them as distinct short codes."""
+    parties = ["112", "0800", "800", "+32471000000", "+881612345678901", "+1234567"]
+    imeis = ["01234567890123", "350000000000001", "", "", "1234567890123456", ""]
+    rows = [
+        f"R{n},+32470000001,2026-03-02T10:{n:02d}:00Z,{'sms' if n % 2 else 'voice'},out,{party},"
+        f"60,0,C1,{imei},,0,"
+        for n, (party, imei) in enumerate(zip(parties, imeis, strict=True))
+    ]
+    src = tmp_path / "cdr.csv"
+    src.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    store = UsageStore(tmp_path / "usage")
+    [rep] = ingest_files(engine, store, [src])
+    assert (rep.rows_stored, rep.rows_quarantined) == (6, 0)
+    stored = {r[0]: r[3] for r in _stored(store)}
+    assert [stored[f"R{n}"] for n in range(6)] == [
+        -1112,
+        -10800,
+        -1800,
+        32471000000,
+        881612345678901,
+        1234567,
+    ]
+    assert [party_text(stored[f"R{n}"]) for n in range(6)] == parties
+    assert [stored_party(p) for p in parties] == [stored[f"R{n}"] for n in range(6)]
+    # IMEIs: leading zeros kept
+    got = duckdb.sql(
+        f"SELECT imei FROM read_parquet('{store.records_dir}/**/*.parquet') ORDER BY record_id"
+    ).fetchall()
+    assert [g[0] for g in got] == [101234567890123, 1350000000000001, None, None,
+                                   11234567890123456, None]  # fmt: skip
+    duck = DuckDBEngine()
+    compute_features(duck, [store.records_dir], UsageConfig(), ["day"])
+    [row] = duck.fetch(
+        "SELECT msisdn, out_n, distinct_out, national_out_n, intl_out_n, high_risk_out_n, "
+        "imeis, imei_first, imei_last FROM features_day"
+    ).to_pylist()
+    duck.close()
+    # short codes: neither national nor international; +881...: high risk; +1234567: the US
+    assert row == {
+        "msisdn": "+32470000001",
+        "out_n": 6,
+        "distinct_out": 6,
+        "national_out_n": 1,
+        "intl_out_n": 2,
+        "high_risk_out_n": 1,
+        "imeis": 3,
+        "imei_first": "01234567890123",
+        "imei_last": "1234567890123456",
+    }
+
+
+def test_a_store_of_an_earlier_version_with_text_numbers_still_scores(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """GIVEN a day stored by an earlier version (numbers as text) WHEN new records of that day
+    are ingested and the day is scored THEN duplicates against the old file are dropped, and
+    the old file's records give the same features as the same records stored as integers."""
+    r = Records()
+    r.baseline(1)
+    r.add(DAY0 + timedelta(hours=20), party="112")
+    r.add(DAY0 + timedelta(hours=21), party="+8821612345", duration=600)
+    old = tmp_path / "old" / "day=2026-03-02"
+    r.write(old, "legacy.parquet", text=True)
+    new = tmp_path / "new" / "day=2026-03-02"
+    r.write(new, "current.parquet")
+
+    def features(where: Path) -> list[dict[str, object]]:
+        duck = DuckDBEngine()
+        compute_features(duck, [where], UsageConfig(), ["day"])
+        rows: list[dict[str, object]] = duck.fetch(
+            "SELECT * EXCLUDE (peer_charge_avg, peer_charge_std) FROM features_day"
+        ).to_pylist()
+        duck.close()
+        return rows
+
+    assert features(tmp_path / "old") == features(tmp_path / "new")
+    assert features(tmp_path / "old")[0]["distinct_out"] == 7
+
+    # an ingest into a store holding the old file: same record ids are duplicates
+    store = UsageStore(tmp_path / "usage")
+    (store.records_dir / "day=2026-03-02").mkdir(parents=True)
+    (old / "legacy.parquet").rename(store.records_dir / "day=2026-03-02" / "legacy.parquet")
+    src = tmp_path / "more.csv"
+    src.write_text(
+        "\n".join([HEADER, GOOD.format(n=1, m=0), GOOD.format(n=999, m=1)]) + "\n",
+        encoding="utf-8",
+    )
+    [rep] = ingest_files(engine, store, [src])
+    assert (rep.rows_stored, rep.rows_duplicate) == (1, 1)
+    mixed = features(store.records_dir)
+    assert mixed[0]["n_records"] == len(r.rows) + 1

@@ -2,7 +2,9 @@
 
 Both expose the same three operations: register the inputs, materialise a query under a name,
 and fetch a (small) query result as an Arrow table. Only the ``records`` view differs, because
-reading Parquet and computing epoch seconds are spelt differently.
+reading Parquet and computing epoch seconds are spelt differently. Files of earlier versions'
+stores, with the numbers as text, are read apart and their numbers converted (the same SQL on
+both engines), so that the features always see the integer numbers of the current store.
 """
 
 from __future__ import annotations
@@ -16,7 +18,14 @@ import pyarrow as pa
 
 from ecluse.errors import EcluseError
 from ecluse.usage._ranges import RangeTable
-from ecluse.usage._schema import RECORD_COLUMNS, STORED_TYPES
+from ecluse.usage._schema import (
+    NUMBER_COLUMNS,
+    RECORD_COLUMNS,
+    STORED_TYPES,
+    legacy_imei_sql,
+    legacy_number_sql,
+    legacy_party_sql,
+)
 
 __all__ = ["ENGINES", "AnalyticsEngine", "DuckDBEngine", "SparkEngine", "open_engine"]
 
@@ -54,6 +63,40 @@ def _parquet_files(paths: Sequence[Path]) -> list[str]:
     return files
 
 
+def _split_legacy(files: Sequence[str], con: Any = None) -> tuple[list[str], list[str]]:
+    """(current files, files of earlier stores that hold the numbers as text), from the files'
+    Parquet schemas (read by DuckDB: ``con``, or a connection of its own)."""
+    import duckdb
+
+    db: Any = con if con is not None else duckdb.connect()
+    try:
+        listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+        text = {
+            str(r[0])
+            for r in db.execute(
+                f"SELECT file_name FROM parquet_schema([{listing}]) "
+                "WHERE name = 'msisdn' AND type = 'BYTE_ARRAY'"
+            ).fetchall()
+        }
+    finally:
+        if con is None:
+            db.close()
+    return [f for f in files if f not in text], [f for f in files if f in text]
+
+
+def _records_sql(source: str, *, legacy: bool) -> str:
+    """The record columns of ``source``; a legacy source's numbers converted to integers."""
+    conv = {
+        "msisdn": legacy_number_sql("msisdn"),
+        "other_party": legacy_party_sql("other_party"),
+        "imei": legacy_imei_sql("imei"),
+    }
+    cols = ", ".join(
+        f"{conv[c]} AS {c}" if legacy and c in NUMBER_COLUMNS else c for c in RECORD_COLUMNS
+    )
+    return f"SELECT {cols} FROM {source}"
+
+
 class DuckDBEngine:
     """In-process DuckDB; ``threads`` defaults to all cores, ``memory_limit`` e.g. ``'8GB'``."""
 
@@ -70,13 +113,19 @@ class DuckDBEngine:
             self._con.execute(f"SET memory_limit = '{memory_limit.replace(chr(39), '')}'")
 
     def register_records(self, paths: Sequence[Path]) -> None:
-        files = _parquet_files(paths)
-        listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-        cols = ", ".join(RECORD_COLUMNS)
+        parts: list[str] = []
+        split = _split_legacy(_parquet_files(paths), self._con)
+        for legacy, files in zip((False, True), split, strict=True):
+            if files:
+                listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+                source = (
+                    f"read_parquet([{listing}], union_by_name = true, hive_partitioning = false)"
+                )
+                parts.append(_records_sql(source, legacy=legacy))
         self._con.execute(
-            f"CREATE OR REPLACE VIEW records AS SELECT {cols}, "
+            "CREATE OR REPLACE VIEW records AS SELECT *, "
             "CAST(epoch(start_time) AS BIGINT) AS start_s "
-            f"FROM read_parquet([{listing}], union_by_name = true, hive_partitioning = false)"
+            f"FROM ({' UNION ALL '.join(parts)})"
         )
 
     def register_ranges(self, ranges: RangeTable) -> None:
@@ -136,16 +185,22 @@ class SparkEngine:
     def register_records(self, paths: Sequence[Path]) -> None:
         from pyspark.sql import functions
 
-        files = _parquet_files(paths)
-        df = self._spark.read.option("mergeSchema", "true").parquet(*files)
-        for col, sql_type in STORED_TYPES.items():
-            if col not in df.columns:  # optional column absent from every file
-                df = df.withColumn(col, functions.lit(None).cast(_SPARK_TYPES[sql_type]))
-        df.select(*RECORD_COLUMNS).createOrReplaceTempView("records_raw")
+        parts: list[str] = []
+        for legacy, files in zip((False, True), _split_legacy(_parquet_files(paths)), strict=True):
+            if not files:
+                continue
+            df = self._spark.read.option("mergeSchema", "true").parquet(*files)
+            for col, sql_type in STORED_TYPES.items():
+                if col not in df.columns:  # optional column absent from every file
+                    df = df.withColumn(col, functions.lit(None).cast(_SPARK_TYPES[sql_type]))
+            name = f"records_raw{len(parts)}"
+            df.select(*RECORD_COLUMNS).createOrReplaceTempView(name)
+            parts.append(_records_sql(name, legacy=legacy))
         self._spark.sql(
             "SELECT record_id, msisdn, CAST(start_time AS TIMESTAMP) AS start_time, type, "
             "direction, other_party, duration_s, bytes, cell_id, imei, roaming_country, charge, "
-            "plan, unix_seconds(CAST(start_time AS TIMESTAMP)) AS start_s FROM records_raw"
+            "plan, unix_seconds(CAST(start_time AS TIMESTAMP)) AS start_s "
+            f"FROM ({' UNION ALL '.join(parts)}) r"
         ).createOrReplaceTempView("records")
 
     def register_ranges(self, ranges: RangeTable) -> None:

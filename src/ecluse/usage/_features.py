@@ -10,6 +10,9 @@ ranges need), and one window function over outgoing calls; everything else works
 aggregates. Number ranges are matched on the distinct heads of the numbers, not on every
 number. The SQL sticks to the dialect both engines share (``date_trunc``, ``max_by``/``min_by``,
 ``stddev_samp``, ``count_if``, named windows, ``CASE``), so the features are defined once.
+The numbers arrive as the store keeps them, integers (see ``_schema``), which group and join
+far more cheaply than text (so do the handsets' IMEIs); a head is a number's first digits, and
+the line's number and IMEIs are turned back into text only in the per-line result.
 Output: one row per line and window.
 
 Concentration is measured as the share of the top number (``top1_share``) and the Herfindahl
@@ -24,6 +27,7 @@ from typing import Final
 
 from ecluse.usage._config import UsageConfig
 from ecluse.usage._ranges import MAX_PREFIX_LEN
+from ecluse.usage._schema import imei_text_sql
 
 __all__ = ["WINDOWS", "features_sql"]
 
@@ -105,23 +109,24 @@ pairs AS (
 ),
 party_class AS (
   -- longest-prefix classification of each distinct head of a number (its first
-  -- $head_len characters, the longest a prefix can be): heads are far fewer than numbers.
-  -- An equi-join on (length, prefix) instead of a range join, which both engines plan well.
-  SELECT m.head,
+  -- $head_digits digits, the longest a prefix can be): heads are far fewer than numbers, and
+  -- only they are turned into text. An equi-join on (length, prefix) instead of a range
+  -- join, which both engines plan well. Short codes (negative) have no head and no range.
+  SELECT m.hd,
          max_by(m.range_class, m.plen) AS range_class,
          max_by(m.country, m.plen) AS country,
          max_by(m.prefix, m.plen) AS prefix
   FROM (
-    SELECT k.head, r.range_class, r.country, r.prefix, r.plen
+    SELECT k.hd, r.range_class, r.country, r.prefix, r.plen
     FROM (
       -- the candidate prefix of each length as a column, so that the join is on equal keys
-      SELECT p.head, l.plen, substr(p.head, 1, l.plen) AS candidate
-      FROM (SELECT DISTINCT substr(other_party, 1, $head_len) AS head FROM pairs) p
+      SELECT p.hd, l.plen, substr(concat('+', CAST(p.hd AS STRING)), 1, l.plen) AS candidate
+      FROM (SELECT DISTINCT $head AS hd FROM pairs WHERE other_party > 0) p
       CROSS JOIN range_lens l
     ) k
     JOIN ranges r ON r.plen = k.plen AND r.prefix = k.candidate
   ) m
-  GROUP BY m.head
+  GROUP BY m.hd
 ),
 pairs_c AS (
   SELECT p.*,
@@ -130,7 +135,7 @@ pairs_c AS (
     c.prefix,
     CASE WHEN c.range_class = 'high_risk'
               OR (c.range_class = 'premium' AND c.country <> '$home') THEN 1 ELSE 0 END AS risky
-  FROM pairs p LEFT JOIN party_class c ON c.head = substr(p.other_party, 1, $head_len)
+  FROM pairs p LEFT JOIN party_class c ON c.hd = $p_head
 ),
 party_agg AS (
   SELECT msisdn, w,
@@ -177,7 +182,7 @@ overlap_agg AS (
   FROM calls GROUP BY msisdn, w
 ),
 base AS (
-  SELECT l.msisdn, l.w AS window_start, l.plan,
+  SELECT concat('+', CAST(l.msisdn AS STRING)) AS msisdn, l.w AS window_start, l.plan,
     $line_cols
     CAST(l.charge AS DOUBLE) AS charge,
     CAST(l.voice_out_n + l.sms_out_n AS BIGINT) AS out_n,
@@ -186,7 +191,7 @@ base AS (
     CAST(coalesce(o.overlap_n, 0) AS BIGINT) AS overlap_n,
     CAST(l.cells AS BIGINT) AS cells,
     CAST(l.imeis AS BIGINT) AS imeis,
-    l.imei_first, l.imei_last,
+    $imei_first AS imei_first, $imei_last AS imei_last,
     CAST(l.roaming_countries AS BIGINT) AS roaming_countries,
     l.roaming_country,
     CAST(l.last_event_s AS BIGINT) AS last_event_s,
@@ -288,6 +293,26 @@ _PARTY_COUNTS: Final = (
 )
 
 
+# a head: the first digits of a stored E.164 number (7 to 15 digits), as many as the longest
+# prefix of a range has after its "+"
+_HEAD_DIGITS: Final = MAX_PREFIX_LEN - 1
+_MAX_DIGITS: Final = 15
+
+
+def _head(number: str) -> str:
+    """SQL: the head of a stored number, NULL for a short code (negative).
+
+    Integer arithmetic both engines evaluate alike: numbers stay below 2**53, so the division
+    in doubles is exact enough for ``floor`` to drop exactly the trailing digits.
+    """
+    cases = " ".join(
+        f"WHEN {number} >= {10 ** (d - 1)} THEN "
+        f"CAST(floor({number} / {10 ** (d - _HEAD_DIGITS)}) AS BIGINT)"
+        for d in range(_MAX_DIGITS, _HEAD_DIGITS, -1)
+    )
+    return f"CASE {cases} WHEN {number} > 0 THEN {number} END"
+
+
 def features_sql(window: str, cfg: UsageConfig) -> str:
     """The feature query for one window (hour, day, week or month)."""
     if window not in WINDOWS:
@@ -308,7 +333,11 @@ def features_sql(window: str, cfg: UsageConfig) -> str:
                 "CAST(coalesce(c.out_countries, 0) AS BIGINT) AS out_countries,",
             ]
         ),
-        head_len=MAX_PREFIX_LEN,
+        imei_first=imei_text_sql("l.imei_first"),
+        imei_last=imei_text_sql("l.imei_last"),
+        head=_head("other_party"),
+        p_head=_head("p.other_party"),
+        head_digits=_HEAD_DIGITS,
         one_ring=int(cfg.one_ring_s),
         short=int(cfg.short_call_s),
         home=cfg.home_country.replace("'", ""),

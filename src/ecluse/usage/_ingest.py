@@ -21,7 +21,13 @@ from sqlalchemy.engine import Engine
 
 from ecluse.db import utcnow
 from ecluse.errors import EcluseError
-from ecluse.usage._schema import RECORD_COLUMNS, REQUIRED_COLUMNS
+from ecluse.usage._schema import (
+    RECORD_COLUMNS,
+    REQUIRED_COLUMNS,
+    legacy_imei_sql,
+    legacy_number_sql,
+    legacy_party_sql,
+)
 from ecluse.usage._tables import usage_ingested_files
 
 __all__ = ["IngestReport", "UsageStore", "ingest_files"]
@@ -268,21 +274,24 @@ def _ingest_one(con: Any, engine: Engine, store: UsageStore, path: Path) -> Inge
         listing = ", ".join(_q(f) for f in existing)
         con.execute(
             "DELETE FROM fresh WHERE trim(record_id) IN "
-            f"(SELECT record_id FROM read_parquet([{listing}]))"
+            # by name: stores of earlier versions hold the numbers as text
+            f"(SELECT record_id FROM read_parquet([{listing}], union_by_name = true))"
         )
     stored = int(con.execute("SELECT count(*) FROM fresh").fetchone()[0])
     if stored:
         store.records_dir.mkdir(parents=True, exist_ok=True)
-        # by line, then time: scoring groups by line, and a line's rows together keep its groups
-        # in cache and compress better
+        # numbers as integers (see _schema); by line, then time: scoring groups by line, and a
+        # line's rows together keep its groups in cache and compress better
         con.execute(
             f"""COPY (
-              SELECT trim(record_id) AS record_id, n_msisdn AS msisdn, t_start AS start_time,
-                n_type AS type, n_direction AS direction, n_party AS other_party,
-                t_duration AS duration_s, t_bytes AS bytes, n_cell AS cell_id, n_imei AS imei,
+              SELECT trim(record_id) AS record_id, {legacy_number_sql("n_msisdn")} AS msisdn,
+                t_start AS start_time, n_type AS type, n_direction AS direction,
+                {legacy_party_sql("n_party")} AS other_party,
+                t_duration AS duration_s, t_bytes AS bytes, n_cell AS cell_id,
+                {legacy_imei_sql("n_imei")} AS imei,
                 n_roaming AS roaming_country, t_charge AS charge, n_plan AS plan,
                 CAST(t_start AS DATE) AS day
-              FROM fresh ORDER BY n_msisdn, t_start
+              FROM fresh ORDER BY msisdn, t_start
             ) TO {_q(str(store.records_dir))} (FORMAT parquet, PARTITION_BY (day),
               OVERWRITE_OR_IGNORE, FILENAME_PATTERN '{mine}{{i}}')"""
         )

@@ -437,15 +437,15 @@ _ROAMING_FAR: Final = np.array([False, False, False, False, True, True])
 _WRITE = """
 COPY (
   SELECT 'S{seed}-{day}-' || CAST(rid AS VARCHAR) AS record_id,
-    '+' || CAST(msisdn_num AS VARCHAR) AS msisdn,
+    {msisdn} AS msisdn,
     {start} AS start_time,
     ['voice', 'sms', 'data'][type + 1] AS type,
     ['out', 'in'][dir + 1] AS direction,
-    CASE WHEN party > 0 THEN '+' || CAST(party AS VARCHAR) END AS other_party,
+    CASE WHEN party > 0 THEN {party} END AS other_party,
     CAST(duration AS INTEGER) AS duration_s,
     CAST(bytes AS BIGINT) AS bytes,
     'C' || lpad(CAST(cell AS VARCHAR), 6, '0') AS cell_id,
-    CAST(imei AS VARCHAR) AS imei,
+    {imei} AS imei,
     nullif(['', 'ES', 'FR', 'IT', 'US', 'MA'][roam + 1], '') AS roaming_country,
     CAST(charge AS DOUBLE) AS charge,
     ['consumer_s', 'consumer_m', 'consumer_unlimited', 'business'][plan_code + 1] AS plan
@@ -456,13 +456,24 @@ COPY (
 
 def _write(con: Any, table: pa.Table, path: Path, seed: int, d: int, fmt: str) -> None:
     con.register("day_table", table)
-    if fmt == "parquet":
+    if fmt == "parquet":  # the store's types: numbers as their digits (see _schema)
         start, options = "CAST(to_timestamp(start_s) AS TIMESTAMP)", "FORMAT parquet"
-    else:
+        msisdn, party = "CAST(msisdn_num AS BIGINT)", "CAST(party AS BIGINT)"
+        imei = "CAST('1' || CAST(imei AS VARCHAR) AS BIGINT)"
+    else:  # a mediation system's text
         start = "strftime(to_timestamp(start_s), '%Y-%m-%dT%H:%M:%SZ')"
         options = "FORMAT csv, HEADER true"
+        msisdn, party = "'+' || CAST(msisdn_num AS VARCHAR)", "'+' || CAST(party AS VARCHAR)"
+        imei = "CAST(imei AS VARCHAR)"
     sql = _WRITE.format(
-        seed=int(seed), day=d, start=start, path=str(path).replace("'", "''"), options=options
+        seed=int(seed),
+        day=d,
+        start=start,
+        msisdn=msisdn,
+        party=party,
+        imei=imei,
+        path=str(path).replace("'", "''"),
+        options=options,
     )
     con.execute(sql)
     con.unregister("day_table")
