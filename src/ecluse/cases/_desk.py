@@ -208,7 +208,7 @@ class Desk:
         if not is_active(principal, now):
             raise PermissionDenied("access ended")
         # One statement: the case, today's reveals and the sealed record of the same moment,
-        # in one round trip (PostgreSQL: not five, with a transaction around two reads).
+        # in one round trip (PostgreSQL: not four, with a transaction around two reads).
         row = _VIEW_ROW.first(
             self.engine,
             {"case_id": case_id, "person_id": principal.person_id, "day": _utc_day(now)},

@@ -109,11 +109,13 @@ class Ledger:
         self._turns = WriterTurns(engine.url.database if self._sqlite else None)
         mark = marker(engine.dialect)
         row = f"({', '.join([mark] * 8)})"
-        # One statement per power of two of rows (up to 256): a batch is a few statements.
+        # SQLite: one statement per power of two of rows (up to 256), so a batch is a few
+        # statements (PostgreSQL takes a batch in one COPY).
         self._insert_sql = {
             n: "INSERT INTO ledger_entries (idx, time, kind, actor, subject, case_id, details,"
             f" leaf_hash) VALUES {', '.join([row] * n)}"
             for n in (1 << k for k in range(_INSERT_ROWS.bit_length()))
+            if self._sqlite
         }
         lock = "" if self._sqlite else " FOR UPDATE"  # SQLite: BEGIN IMMEDIATE locked it
         self._head_sql = (
