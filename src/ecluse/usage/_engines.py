@@ -63,6 +63,11 @@ def _parquet_files(paths: Sequence[Path]) -> list[str]:
     return files
 
 
+def _sql_list(files: Sequence[str]) -> str:
+    """File names as a list of SQL string literals (for ``read_parquet([...])``)."""
+    return ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+
+
 def _split_legacy(files: Sequence[str], con: Any = None) -> tuple[list[str], list[str]]:
     """(current files, files of earlier stores that hold the numbers as text), from the files'
     Parquet schemas (read by DuckDB: ``con``, or a connection of its own)."""
@@ -70,7 +75,7 @@ def _split_legacy(files: Sequence[str], con: Any = None) -> tuple[list[str], lis
 
     db: Any = con if con is not None else duckdb.connect()
     try:
-        listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+        listing = _sql_list(files)
         text = {
             str(r[0])
             for r in db.execute(
@@ -117,7 +122,7 @@ class DuckDBEngine:
         split = _split_legacy(_parquet_files(paths), self._con)
         for legacy, files in zip((False, True), split, strict=True):
             if files:
-                listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+                listing = _sql_list(files)
                 source = (
                     f"read_parquet([{listing}], union_by_name = true, hive_partitioning = false)"
                 )
