@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from ecluse.api._direct import DirectRoute
+from tests.ledger._writers import vanishing_writer
 
 from .conftest import AGENT, OTHER_VENDOR, World
 
@@ -89,3 +90,28 @@ def test_the_view_is_recorded_before_it_is_answered_on_the_loop_or_a_pool_thread
         world.app.state.ecluse = state
     assert [a.status_code for a in answers] == [200, 200]
     assert answers[0].json()["fields"] == answers[1].json()["fields"]
+
+
+def test_a_writer_gone_before_confirming_the_view_shows_nothing(world: World) -> None:
+    """GIVEN the workers' ledger writer takes the view's entry and goes away unanswered WHEN
+    the agent opens the case THEN the answer is 503 with no customer data (the access may not
+    be recorded, so it is not shown), and the next view, with no writer to reach, is
+    recorded by the worker itself and shown."""
+    agent, lead = world.who(AGENT), world.who("lead@atlas-contact.example")
+    case = world.desk.open_case(world.customer("fr"), "meter_move")
+    if case.assignee_id != agent.person_id:
+        world.desk.assign(lead, case.id, agent.person_id)
+    c = world.logged_in(AGENT)
+    with vanishing_writer() as (path, vanished):
+        world.desk.ledger.use_writer(path)
+        try:
+            lost = c.get(f"cases/{case.id}")
+            vanished.join(10)
+            shown = c.get(f"cases/{case.id}")
+        finally:
+            world.desk.ledger.use_writer(None)
+    assert lost.status_code == 503 and lost.headers["retry-after"] == "1"
+    assert lost.json()["error"] == "unavailable" and "fields" not in lost.json()
+    assert shown.status_code == 200
+    views = world.desk.ledger.entries_for_case(case.id)
+    assert [e.kind for e in views if e.actor == agent.handle] == ["view"]

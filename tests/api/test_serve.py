@@ -17,12 +17,16 @@ import httpx
 import pytest
 
 from ecluse.api._serve import app_from_environment
-from ecluse.api._workers import bind_group
+from ecluse.api._workers import WRITER_PROCESS, bind_group
+from ecluse.cases import desk_for
 from ecluse.db import utcnow
-from ecluse.installation import init_installation
-from ecluse.org import seed_demo_organisation
+from ecluse.installation import init_installation, open_installation
+from ecluse.ledger import ledger_for
+from ecluse.org import find_person, principal_for, seed_demo_organisation
 
-from .conftest import AGENT, FAST_HASH
+from .conftest import AGENT, FAST_HASH, import_demo_customers
+
+ATLAS_LEAD = "lead@atlas-contact.example"
 
 
 def _port() -> int:
@@ -66,15 +70,31 @@ def _stop(proc: subprocess.Popen[bytes]) -> str:
     return log
 
 
-def _workers(pid: int) -> list[int]:
-    """The worker processes of a server: its spawned children (not multiprocessing's
-    resource tracker)."""
+def _children(pid: int) -> list[int]:
+    """A server's spawned children (not multiprocessing's resource tracker)."""
     out = []
     for tid in os.listdir(f"/proc/{pid}/task"):
         for child in Path(f"/proc/{pid}/task/{tid}/children").read_text().split():
             if "spawn_main" in Path(f"/proc/{child}/cmdline").read_text():
                 out.append(int(child))
     return out
+
+
+def _workers(pid: int) -> list[int]:
+    """The API worker processes of a server (not its ledger writer), once the writer has
+    named itself (until then it cannot be told from a worker: none are returned)."""
+    children = _children(pid)
+    names = [_name(p) for p in children]
+    if names.count(WRITER_PROCESS) != 1:
+        return []
+    return [p for p, name in zip(children, names, strict=True) if name != WRITER_PROCESS]
+
+
+def _name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
 
 
 def _sockets(pid: int) -> set[int]:
@@ -163,8 +183,10 @@ def test_workers_share_the_connections_and_a_dead_one_is_replaced(tmp_path: Path
 
 @pytest.mark.slow
 def test_ecluse_serve_answers_on_loopback(tmp_path: Path) -> None:
-    """GIVEN an installation with the demo organisation WHEN `ecluse serve --workers 2` runs
-    THEN health, OpenAPI and a cookie login work over real HTTP in the spawned workers.
+    """GIVEN an installation with the demo organisation and an agent's open cases WHEN
+    `ecluse serve --workers 2` runs THEN health, OpenAPI, a cookie login and case views work
+    over real HTTP in the spawned workers; the views are recorded by the one ledger writer
+    process, and the ledger verifies once the server has stopped.
 
     SQLite only: what runs on both databases is the app itself (the in-process tests);
     this checks the process plumbing, which is the same for both.
@@ -178,21 +200,49 @@ def test_ecluse_serve_answers_on_loopback(tmp_path: Path) -> None:
         keyring=inst.keyring,
     )
     password = next(x.password for x in org.logins if x.email == AGENT)
+    _, customers = import_demo_customers(inst, tmp_path)
+    desk = desk_for(inst)
+    agent = principal_for(inst.engine, find_person(inst.engine, AGENT).id)
+    lead = principal_for(inst.engine, find_person(inst.engine, ATLAS_LEAD).id)
+    case_ids = []
+    for customer in list(customers.values())[:3]:
+        case = desk.open_case(customer, "invoice_explanation")
+        if case.assignee_id != agent.person_id:
+            case = desk.assign(lead, case.id, agent.person_id)
+        case_ids.append(case.id)
+    before = desk.ledger.size()
+    desk.ledger.close()
     inst.close()
     port = _port()
     proc = _start(inst.settings.data_dir, port, 2)
     base = f"http://127.0.0.1:{port}/api/v1"
     try:
         _wait_healthy(proc, base)
+        deadline = time.monotonic() + 60
+        while not _workers(proc.pid):  # the writer is running and has named itself
+            assert time.monotonic() < deadline, "no ledger writer process"
+            time.sleep(0.3)
         with httpx.Client(base_url=base, timeout=10) as client:
             assert client.get("/openapi.json").json()["info"]["title"] == "Ecluse API"
             login = client.post("/auth/login", json={"email": AGENT, "password": password})
             assert login.status_code == 200
             assert client.get("/auth/me").json()["role"] == "agent"
             assert client.get("/cases").status_code == 200
+            for case_id in case_ids * 3:
+                assert client.get(f"/cases/{case_id}").status_code == 200
     finally:
         log = _stop(proc)
     assert AGENT not in log and password not in log
+    assert "ledger writer: 9 entries in " in log  # the nine views, recorded by the writer
+    inst = open_installation(inst.settings.data_dir)
+    try:
+        led = ledger_for(inst)
+        views = [e for e in led.entries(start=before) if e.kind == "view"]
+        assert sorted(e.case_id for e in views) == sorted(case_ids * 3)
+        assert led.verify().ok
+        led.close()
+    finally:
+        inst.close()
 
 
 def test_the_app_factory_hides_start_up_objects_from_the_collector(

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from ecluse.errors import EcluseError, InputError, NotFound, PermissionDenied
+from ecluse.ledger import WriterUnavailable
 from ecluse.org import AuthError, AuthFailure
 
 __all__ = ["ApiError", "error_response", "install_error_handlers"]
@@ -100,6 +101,13 @@ async def _http(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _unavailable(_: Request, exc: Exception) -> JSONResponse:
+    # The ledger writer went away before confirming the access: it may not be recorded, so
+    # nothing is shown; a retry is recorded by the restarted writer or by the worker itself.
+    log.error("service unavailable: %s", type(exc).__name__)
+    return error_response(503, "unavailable", str(exc), headers={"Retry-After": "1"})
+
+
 async def _service(_: Request, exc: Exception) -> JSONResponse:
     # Domain errors other than the above (configuration, damaged ledger): a server-side
     # problem, not the caller's. Their messages carry no personal data.
@@ -121,5 +129,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AuthError, _auth)
     app.add_exception_handler(ApiError, _api)
     app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(WriterUnavailable, _unavailable)
     app.add_exception_handler(EcluseError, _service)
     app.add_exception_handler(Exception, _unexpected)

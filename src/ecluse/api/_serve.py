@@ -14,6 +14,7 @@ __all__ = ["app_from_environment", "serve"]
 
 _DATA_DIR_VAR = "ECLUSE_DATA_DIR"
 _BENCH_VAR = "ECLUSE_API_BENCH"
+_WRITER_VAR = "ECLUSE_LEDGER_WRITER"
 
 
 def app_from_environment() -> FastAPI:
@@ -24,6 +25,9 @@ def app_from_environment() -> FastAPI:
     data_dir = os.environ.get(_DATA_DIR_VAR)
     inst = open_installation(Path(data_dir) if data_dir else None)
     app = create_app(inst, bench=os.environ.get(_BENCH_VAR) == "1")
+    # Several workers: their views' ledger entries go to the one writer process (see
+    # ecluse.ledger._writer), one group commit for all of them.
+    app.state.ecluse.ledger.use_writer(os.environ.get(_WRITER_VAR) or None)
     # Everything made so far (modules, the app, the policies, SQLAlchemy's tables) lives as
     # long as the process: out of the collector's sight, a full collection no longer walks
     # it. Before this, every few seconds under load a full collection stopped the worker
@@ -69,9 +73,11 @@ def serve(
     if workers > 1:
         # Not uvicorn's supervisor: it shares one socket between the workers, which then
         # take very unequal shares of the connections (see _workers).
-        from ecluse.api._workers import run_workers
+        from ecluse.api._workers import ledger_writer, run_workers
 
-        status = run_workers(config, workers)
+        with ledger_writer(Path(data_dir)) as path:
+            os.environ[_WRITER_VAR] = path
+            status = run_workers(config, workers)
     else:
         server = uvicorn.Server(config)
         with contextlib.suppress(KeyboardInterrupt):

@@ -14,18 +14,25 @@ and the connections the kernel queued on it in the meantime are served, not rese
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import threading
+from collections.abc import Iterator
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from types import FrameType
 
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 
-__all__ = ["bind_group", "run_workers"]
+from ecluse.ledger._writer import private_socket_path
+
+__all__ = ["WRITER_PROCESS", "bind_group", "ledger_writer", "run_workers"]
 
 _log = logging.getLogger("uvicorn.error")
 _STOP_SECONDS = 30  # a worker still busy this long after SIGTERM is killed
@@ -118,3 +125,62 @@ def run_workers(config: uvicorn.Config, workers: int) -> int:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     return status
+
+
+@contextlib.contextmanager
+def ledger_writer(data_dir: Path) -> Iterator[str]:
+    """A ledger writer process for the workers (see :mod:`ecluse.ledger._writer`); yields
+    the path of its socket. It is stopped last, once the workers have finished the requests
+    in flight (which wait for it), and its private directory is removed. Only the writer
+    holds the listening socket: if it dies, connecting fails and the workers append in their
+    own processes rather than wait for an answer that would never come."""
+    path = private_socket_path()
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+            listener.bind(path)
+            listener.listen(256)
+            proc = multiprocessing.get_context("spawn").Process(
+                target=_writer, args=(str(data_dir), listener), name="ecluse-ledger-writer"
+            )
+            proc.start()  # the child has its own copy of the socket from here on
+        try:
+            yield path
+        finally:
+            proc.terminate()  # SIGTERM: it writes what it holds, then exits
+            proc.join(_STOP_SECONDS)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        with contextlib.suppress(OSError):
+            os.rmdir(os.path.dirname(path))
+
+
+WRITER_PROCESS = "ecluse-ledger"
+"""The writer's process name (``ps -o comm``, ``top``): the API workers are ``python``."""
+
+
+def _name_process(name: str) -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(15, name.encode()[:15], 0, 0, 0)  # PR_SET_NAME (Linux)
+
+
+def _writer(data_dir: str, listener: socket.socket) -> None:
+    from ecluse.installation import open_installation
+    from ecluse.ledger import ledger_for
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
+    _name_process(WRITER_PROCESS)
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the workers first
+    signal.signal(signal.SIGTERM, lambda _s, _f: stop.set())
+    inst = open_installation(Path(data_dir), upgrade=False)
+    try:
+        ledger = ledger_for(inst)
+        ledger.serve_writer(listener, stop)
+        ledger.close()
+    finally:
+        inst.close()

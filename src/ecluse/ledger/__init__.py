@@ -32,6 +32,7 @@ from ecluse.ledger._merkle import (
 )
 from ecluse.ledger._proofs import ConsistencyProof, InclusionProof, load_proof
 from ecluse.ledger._verify import Problem, VerifyReport
+from ecluse.ledger._writer import WriterUnavailable
 
 __all__ = [
     "EMPTY_ROOT",
@@ -45,6 +46,7 @@ __all__ = [
     "Problem",
     "SignedCheckpoint",
     "VerifyReport",
+    "WriterUnavailable",
     "key_id",
     "leaf_hash",
     "ledger_for",

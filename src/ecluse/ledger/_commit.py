@@ -98,6 +98,10 @@ class GroupCommitter:
         # the waiting until a request arrives while a batch is being written.
         self._gather_pays = True
 
+    @property
+    def gather(self) -> float:
+        return self._gather
+
     def submit(self, req: Request) -> list[int]:
         if not self._enabled:  # one transaction per call, one at a time
             with self._mutex:

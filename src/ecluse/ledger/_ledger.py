@@ -28,6 +28,7 @@ from ecluse.ledger._proofs import ConsistencyProof, InclusionProof
 from ecluse.ledger._tables import entries, head
 from ecluse.ledger._turns import WriterTurns
 from ecluse.ledger._verify import VerifyReport, verify_ledger
+from ecluse.ledger._writer import LedgerWriterClient, WriterUnreachable, serve_writer
 
 __all__ = ["Ledger", "ledger_for"]
 
@@ -134,6 +135,7 @@ class Ledger:
             f"UPDATE ledger_head SET tree_size = {mark}, frontier = {mark},"
             f" checkpoint_size = {mark}, checkpoint_time = {mark} WHERE id = 1"
         )
+        self._writer: LedgerWriterClient | None = None
         self._timer: threading.Timer | None = None
         self._timer_lock = threading.Lock()
         self._closed = False
@@ -164,6 +166,13 @@ class Ledger:
         is written all the same.
         """
         kind, details = prepare(entry, where="ledger entry 1")
+        if self._writer is not None:
+            try:
+                return await self._writer.append(
+                    kind, details, entry.actor, entry.subject, entry.case_id, entry.time or utcnow()
+                )
+            except WriterUnreachable as exc:  # nothing sent: this process appends it itself
+                _log.warning("ledger: writer process unreachable (%s); appending here", exc)
         loop = asyncio.get_running_loop()
         settled: asyncio.Future[Request] = loop.create_future()
 
@@ -179,6 +188,23 @@ class Ledger:
         if req.error is not None:
             raise req.error
         return req.indices[0]
+
+    def use_writer(self, path: str | None) -> None:
+        """Send :meth:`append_async` entries to the writer process listening at ``path``
+        (:meth:`serve_writer`), which commits every worker's entries together; None: commit
+        them in this process. :meth:`append` and :meth:`append_many` always commit here."""
+        self._writer = None if path is None else LedgerWriterClient(path)
+
+    async def disconnect_writer(self) -> None:
+        """Close this event loop's connection to the writer process (before the loop closes)."""
+        if self._writer is not None:
+            await self._writer.disconnect()
+
+    def serve_writer(self, listener: Any, stop: threading.Event) -> int:
+        """Be the writer process's ledger: commit what workers send to ``listener`` (a bound,
+        listening Unix socket) until ``stop`` is set; returns how many transactions it wrote.
+        See :mod:`ecluse.ledger._writer`."""
+        return serve_writer(self._write, listener, stop, gather=self._committer.gather)
 
     def append_many(self, new_entries: Iterable[NewEntry]) -> list[int]:
         """Append entries atomically, in order; returns their indexes once committed.
