@@ -7,6 +7,7 @@ import asyncio
 import os
 import socket
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -178,5 +179,26 @@ def test_client_connects_again_after_a_restart(engine: Engine) -> None:
         return out
 
     assert asyncio.run(two_writers()) == [0, 1]
+    led.close()
+    worker.close()
+
+
+def test_one_request_at_a_time_is_not_kept_waiting_for_company(engine: Engine) -> None:
+    """GIVEN a writer that gathers for half a second when entries come often WHEN one client
+    appends ten entries one after the other THEN at most one wait is spent finding out that
+    nobody else comes (waiting every time would take 3.5 s at least)."""
+    led, worker = Ledger(engine, KEY, gather=0.5), Ledger(engine, KEY)
+
+    async def main() -> float:
+        started = time.monotonic()
+        for n in range(10):
+            await worker.append_async(NewEntry("view", "p1", details={"n": n}))
+        await worker.disconnect_writer()
+        return time.monotonic() - started
+
+    with writer(led) as path:
+        worker.use_writer(path)
+        assert asyncio.run(main()) < 2.0
+    assert led.size() == 10
     led.close()
     worker.close()

@@ -93,25 +93,32 @@ def _frame(value: Any) -> bytes:
 
 
 class _Gatherer:
-    """When to write what has arrived: at once, unless entries have been arriving more often
-    than once per ``gather`` seconds; then up to ``gather`` after the first of the group, so
-    that more share its commit (the in-process committer's adaptive wait, see _commit)."""
+    """Whether a new group waits ``gather`` seconds for company before it is written: only
+    while entries have been arriving more often than that, and not after a wait that brought
+    nobody (one client sending one request at a time looks busy but sends nothing while it
+    waits for its answer) until entries arrive again while a group is being written. The
+    in-process committer's adaptive wait (see _commit), for the writer's loop."""
 
     def __init__(self, gather: float) -> None:
         self.gather = gather
         self._gap = 1.0
         self._arrived = time.monotonic()
+        self._pays = True
 
     def arrived(self, count: int, now: float) -> None:
         for _ in range(count):
             self._gap += (now - self._arrived - self._gap) / 4
             self._arrived = now
 
-    def due(self, first: float, now: float) -> float:
-        """Seconds left to wait for a group whose first entry came at ``first`` (<= 0: now)."""
-        if self._gap >= self.gather:
-            return 0.0
-        return first + self.gather - now
+    def waits(self) -> bool:
+        return self._pays and self._gap < self.gather
+
+    def waited(self, company: bool) -> None:
+        self._pays = company
+
+    def busy(self) -> None:
+        """Entries arrived while a group was being written."""
+        self._pays = True
 
 
 def serve_writer(
@@ -128,14 +135,14 @@ def serve_writer(
     sel.register(listener, selectors.EVENT_READ, None)
     buffers: dict[socket.socket, bytearray] = {}
     group: list[tuple[socket.socket, int, Request]] = []
-    first = 0.0
     gatherer = _Gatherer(gather)
+    deadline = 0.0  # when the group is written: now, or once the gathering wait is over
+    alone = 0  # the group's size when its wait began (0: it does not wait)
     commits = written = 0
     try:
         while not stop.is_set():
-            now = time.monotonic()
-            wait = gatherer.due(first, now) if group else 0.2
-            for key, _ in sel.select(max(wait, 0.0)):
+            wait = max(deadline - time.monotonic(), 0.0) if group else 0.2
+            for key, _ in sel.select(wait):
                 if key.data is None:
                     _accept(listener, sel, buffers)
                     continue
@@ -146,18 +153,25 @@ def serve_writer(
                     buffers.pop(conn, None)
                     conn.close()
                     continue
+                now = time.monotonic()
+                gatherer.arrived(len(got), now)
                 if got and not group:
-                    first = time.monotonic()
-                gatherer.arrived(len(got), time.monotonic())
+                    alone = len(got) if gatherer.waits() else 0
+                    deadline = now + gather if alone else now
                 group += [(conn, *_request(f)) for f in got]
-            if group and gatherer.due(first, time.monotonic()) <= 0:
-                _write_group(write, group)
+            if group and time.monotonic() >= deadline:
+                if alone:
+                    gatherer.waited(len(group) > alone)
+                answers = _write_group(write, group)
                 commits += 1
                 written += len(group)
                 group = []
+                if sel.select(0):  # company came while this group was written (not the
+                    gatherer.busy()  # next request of a client told it is done: not yet told)
+                _send(answers)
     finally:
         if group:
-            _write_group(write, group)
+            _send(_write_group(write, group))
             commits += 1
             written += len(group)
         _log.info("ledger writer: %d entries in %d commits", written, commits)
@@ -207,10 +221,14 @@ def _request(frame: list[Any]) -> tuple[int, Request]:
     return int(ident), Request([(kind, details, _WireEntry(actor, subject, case_id, when))], when)
 
 
+_Answers = dict[socket.socket, list[list[Any]]]
+
+
 def _write_group(
     write: Callable[[list[Request]], None], group: list[tuple[socket.socket, int, Request]]
-) -> None:
-    answers: dict[socket.socket, list[list[Any]]] = {}
+) -> _Answers:
+    """Write ``group`` in one transaction; what to answer each connection."""
+    answers: _Answers = {}
     try:
         write([req for _, _, req in group])
         for conn, ident, req in group:
@@ -220,6 +238,10 @@ def _write_group(
         message = f"the ledger could not record this: {type(exc).__name__}"
         for conn, ident, _ in group:
             answers.setdefault(conn, []).append([ident, None, message])
+    return answers
+
+
+def _send(answers: _Answers) -> None:
     for conn, replies in answers.items():
         try:
             conn.setblocking(True)  # a reply is small; a worker reads its socket all the time
