@@ -148,6 +148,10 @@ def test_a_malformed_frame_closes_that_connection_only(engine: Engine) -> None:
             bad.connect(path)
             bad.sendall(b"\xff\xff\xff\xff garbage")
             assert bad.recv(10) == b""  # closed by the writer
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as odd:
+            odd.connect(path)
+            odd.sendall(b"\x00\x00\x00\x07[1,2,3]")  # JSON, but not an entry
+            assert odd.recv(10) == b""
         worker.use_writer(path)
 
         async def main() -> int:

@@ -24,6 +24,7 @@ import os
 import selectors
 import socket
 import struct
+import tempfile
 import threading
 import time
 import weakref
@@ -48,6 +49,7 @@ _log = logging.getLogger(__name__)
 _LEN = struct.Struct("!I")
 _MAX_FRAME = 1 << 20
 _READ = 1 << 16
+_SEND_SECONDS = 5.0  # a worker that reads nothing this long does not stall the others longer
 
 
 class WriterUnavailable(EcluseError):
@@ -147,7 +149,7 @@ def serve_writer(
                     _accept(listener, sel, buffers)
                     continue
                 conn: socket.socket = key.fileobj  # type: ignore[assignment]
-                got = _receive(conn, buffers)
+                got = _receive(conn, buffers)  # requests, or None: closed or malformed
                 if got is None:
                     sel.unregister(conn)
                     buffers.pop(conn, None)
@@ -158,7 +160,7 @@ def serve_writer(
                 if got and not group:
                     alone = len(got) if gatherer.waits() else 0
                     deadline = now + gather if alone else now
-                group += [(conn, *_request(f)) for f in got]
+                group += [(conn, *r) for r in got]
             if group and time.monotonic() >= deadline:
                 if alone:
                     gatherer.waited(len(group) > alone)
@@ -193,8 +195,10 @@ def _accept(
     sel.register(conn, selectors.EVENT_READ, True)
 
 
-def _receive(conn: socket.socket, buffers: dict[socket.socket, bytearray]) -> list[Any] | None:
-    """The frames now complete on ``conn``; None once it is closed (or sent garbage)."""
+def _receive(
+    conn: socket.socket, buffers: dict[socket.socket, bytearray]
+) -> list[tuple[int, Request]] | None:
+    """The requests now complete on ``conn``; None once it is closed (or sent garbage)."""
     buf = buffers[conn]
     while True:
         try:
@@ -209,8 +213,8 @@ def _receive(conn: socket.socket, buffers: dict[socket.socket, bytearray]) -> li
         if len(data) < _READ:
             break
     try:
-        return _frames(buf)
-    except ValueError:
+        return [_request(frame) for frame in _frames(buf)]
+    except (ValueError, TypeError):
         _log.warning("ledger writer: a worker sent a malformed frame; closing its connection")
         return None
 
@@ -244,7 +248,7 @@ def _write_group(
 def _send(answers: _Answers) -> None:
     for conn, replies in answers.items():
         try:
-            conn.setblocking(True)  # a reply is small; a worker reads its socket all the time
+            conn.settimeout(_SEND_SECONDS)  # small; a worker reads its socket all the time
             conn.sendall(_frame(replies))
             conn.setblocking(False)
         except OSError:
@@ -354,6 +358,4 @@ class LedgerWriterClient:
 def private_socket_path() -> str:
     """A socket path in a new directory only this user may enter (and short enough for
     ``AF_UNIX``, unlike a path under a deep data directory)."""
-    import tempfile
-
     return os.path.join(tempfile.mkdtemp(prefix="ecluse-ledger-"), "writer.sock")
