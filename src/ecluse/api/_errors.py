@@ -103,7 +103,7 @@ async def _http(_: Request, exc: Exception) -> JSONResponse:
 
 async def _unavailable(_: Request, exc: Exception) -> JSONResponse:
     # The ledger writer went away before confirming the access: it may not be recorded, so
-    # nothing is shown; a retry is recorded by the restarted writer or by the worker itself.
+    # nothing is shown. A retry finds no writer and is recorded by the worker itself.
     log.error("service unavailable: %s", type(exc).__name__)
     return error_response(503, "unavailable", str(exc), headers={"Retry-After": "1"})
 

@@ -23,7 +23,7 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
-__all__ = ["GroupCommitter", "Request"]
+__all__ = ["Gathering", "GroupCommitter", "Request"]
 
 
 _log = logging.getLogger(__name__)
@@ -67,6 +67,36 @@ class Request:
         self.hand_over = False  # last of its chain: it starts the next transaction
 
 
+class Gathering:
+    """Whether a new group waits ``gather`` seconds for company before it is written
+    (PostgreSQL's ``commit_delay``, made adaptive): only while entries have been arriving more
+    often than that (a smoothed gap), and not after a wait that brought nobody (one client
+    sending one request at a time looks busy but sends nothing while it waits for its answer)
+    until entries arrive again while a group is being written. Used by the helper thread of
+    :class:`GroupCommitter` and by the writer process (:mod:`._writer`)."""
+
+    def __init__(self, gather: float) -> None:
+        self.gather = gather
+        self._gap = 1.0
+        self._arrived = time.monotonic()
+        self._pays = True
+
+    def arrived(self, count: int, now: float) -> None:
+        for _ in range(count):
+            self._gap += (now - self._arrived - self._gap) / 4
+            self._arrived = now
+
+    def waits(self) -> bool:
+        return self._pays and self._gap < self.gather
+
+    def waited(self, company: bool) -> None:
+        self._pays = company
+
+    def busy(self) -> None:
+        """Entries arrived while a group was being written."""
+        self._pays = True
+
+
 class GroupCommitter:
     """``gather``: how long the helper waits for more notified requests before it writes, when
     they have been arriving more often than once per ``gather`` seconds (PostgreSQL's
@@ -89,18 +119,11 @@ class GroupCommitter:
         self._helper_go = threading.Semaphore(0)
         self._helper_leads = 0  # leads handed to the helper and not yet taken
         self._closed = False
-        self._gather = gather
-        # Smoothed time between notified requests (seconds), and when the last one came.
-        self._gap = 1.0
-        self._arrived = time.monotonic()
-        # Whether waiting brings company: not for one client sending one request at a time
-        # (nothing comes while it waits for its answer), so a wait that brought nobody stops
-        # the waiting until a request arrives while a batch is being written.
-        self._gather_pays = True
+        self._gathering = Gathering(gather)  # for the notified requests the helper writes
 
     @property
     def gather(self) -> float:
-        return self._gather
+        return self._gathering.gather
 
     def submit(self, req: Request) -> list[int]:
         if not self._enabled:  # one transaction per call, one at a time
@@ -138,9 +161,7 @@ class GroupCommitter:
         with self._mutex:
             if self._closed:
                 raise RuntimeError("the ledger is closed")
-            now = time.monotonic()
-            self._gap += (now - self._arrived - self._gap) / 4
-            self._arrived = now
+            self._gathering.arrived(1, time.monotonic())
             self._queue.append(req)
             lead = not self._busy
             self._busy = True
@@ -172,12 +193,12 @@ class GroupCommitter:
                     return
                 else:
                     continue
-            if self._gather_pays and self._gap < self._gather:  # let those on their way join
+            if self._gathering.waits():  # let those on their way join
                 with self._mutex:
                     queued = len(self._queue)
-                time.sleep(self._gather)
+                time.sleep(self._gathering.gather)
                 with self._mutex:
-                    self._gather_pays = len(self._queue) > queued
+                    self._gathering.waited(len(self._queue) > queued)
             self._lead(None)
 
     @staticmethod
@@ -214,7 +235,7 @@ class GroupCommitter:
             self._write(batch)
             self.commits += 1
             if self._queue:  # company arrived while this batch was written
-                self._gather_pays = True
+                self._gathering.busy()
         except BaseException as exc:
             for r in batch:
                 r.error = exc

@@ -35,7 +35,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from ecluse.errors import EcluseError
-from ecluse.ledger._commit import Request
+from ecluse.ledger._commit import Gathering, Request
 
 __all__ = [
     "LedgerWriterClient",
@@ -94,35 +94,6 @@ def _frame(value: Any) -> bytes:
 # -- the writer process ----------------------------------------------------------------------
 
 
-class _Gatherer:
-    """Whether a new group waits ``gather`` seconds for company before it is written: only
-    while entries have been arriving more often than that, and not after a wait that brought
-    nobody (one client sending one request at a time looks busy but sends nothing while it
-    waits for its answer) until entries arrive again while a group is being written. The
-    in-process committer's adaptive wait (see _commit), for the writer's loop."""
-
-    def __init__(self, gather: float) -> None:
-        self.gather = gather
-        self._gap = 1.0
-        self._arrived = time.monotonic()
-        self._pays = True
-
-    def arrived(self, count: int, now: float) -> None:
-        for _ in range(count):
-            self._gap += (now - self._arrived - self._gap) / 4
-            self._arrived = now
-
-    def waits(self) -> bool:
-        return self._pays and self._gap < self.gather
-
-    def waited(self, company: bool) -> None:
-        self._pays = company
-
-    def busy(self) -> None:
-        """Entries arrived while a group was being written."""
-        self._pays = True
-
-
 def serve_writer(
     write: Callable[[list[Request]], None],
     listener: socket.socket,
@@ -137,7 +108,7 @@ def serve_writer(
     sel.register(listener, selectors.EVENT_READ, None)
     buffers: dict[socket.socket, bytearray] = {}
     group: list[tuple[socket.socket, int, Request]] = []
-    gatherer = _Gatherer(gather)
+    gatherer = Gathering(gather)
     deadline = 0.0  # when the group is written: now, or once the gathering wait is over
     alone = 0  # the group's size when its wait began (0: it does not wait)
     commits = written = 0
