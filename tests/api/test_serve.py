@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -17,7 +18,7 @@ import httpx
 import pytest
 
 from ecluse.api._serve import app_from_environment
-from ecluse.api._workers import WRITER_PROCESS, bind_group
+from ecluse.api._workers import WRITER_PROCESS, LedgerWriterProcess, bind_group
 from ecluse.cases import desk_for
 from ecluse.db import utcnow
 from ecluse.installation import init_installation, open_installation
@@ -88,6 +89,19 @@ def _workers(pid: int) -> list[int]:
     if names.count(WRITER_PROCESS) != 1:
         return []
     return [p for p, name in zip(children, names, strict=True) if name != WRITER_PROCESS]
+
+
+def _writers(pid: int) -> list[int]:
+    """The ledger writer processes of a server (one, unless it is being replaced)."""
+    return [p for p in _children(pid) if _name(p) == WRITER_PROCESS]
+
+
+def _running(pid: int) -> bool:
+    """Whether a process exists and is not a zombie (exited, not yet reaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def _name(pid: int) -> str:
@@ -230,15 +244,36 @@ def test_ecluse_serve_answers_on_loopback(tmp_path: Path) -> None:
             assert client.get("/cases").status_code == 200
             for case_id in case_ids * 3:
                 assert client.get(f"/cases/{case_id}").status_code == 200
+            # The writer stops (its own log then counts the nine views): the views go on,
+            # appended by the workers themselves, and the server starts another writer,
+            # which records the views after that.
+            (first,) = _writers(proc.pid)
+            os.kill(first, signal.SIGTERM)
+            # An entry sent before a worker has seen its connection close would be answered
+            # 503 (it may or may not have been recorded): wait until the writer is gone.
+            while _running(first):
+                assert time.monotonic() < deadline + 60, "the writer did not stop"
+                time.sleep(0.1)
+            time.sleep(0.3)
+            for case_id in case_ids:
+                assert client.get(f"/cases/{case_id}").status_code == 200
+            while not (again := _writers(proc.pid)) or again == [first]:
+                assert time.monotonic() < deadline + 60, "the writer was not started again"
+                time.sleep(0.3)
+            time.sleep(1.5)  # past the workers' delay before they try the writer again
+            for case_id in case_ids:
+                assert client.get(f"/cases/{case_id}").status_code == 200
     finally:
         log = _stop(proc)
     assert AGENT not in log and password not in log
     assert "ledger writer: 9 entries in " in log  # the nine views, recorded by the writer
+    assert "ledger writer exited (0)" in log
+    assert re.search(r"ledger writer: [3-6] entries in ", log)  # the second writer's share
     inst = open_installation(inst.settings.data_dir)
     try:
         led = ledger_for(inst)
         views = [e for e in led.entries(start=before) if e.kind == "view"]
-        assert sorted(e.case_id for e in views) == sorted(case_ids * 3)
+        assert sorted(e.case_id for e in views) == sorted(case_ids * 5)
         assert led.verify().ok
         led.close()
     finally:
@@ -260,3 +295,35 @@ def test_the_app_factory_hides_start_up_objects_from_the_collector(
         app.state.ecluse.inst.close()
     finally:
         gc.unfreeze()
+
+
+def test_a_writer_that_keeps_dying_young_is_started_again_ever_more_slowly(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """GIVEN a ledger writer that cannot start (no installation where it looks) WHEN the
+    supervisor finds it dead THEN another is started only after a delay, which doubles."""
+    writer = LedgerWriterProcess(tmp_path / "no-installation")
+    try:
+        writer.start()
+
+        def dies() -> None:
+            deadline = time.monotonic() + 60
+            while writer._proc is not None and writer._proc.is_alive():
+                assert time.monotonic() < deadline, "the writer did not fail"
+                time.sleep(0.1)
+
+        dies()
+        writer.revive()
+        assert "another starts in 1 s" in caplog.text
+        first = writer._proc
+        writer.revive()
+        assert writer._proc is first  # not yet
+        time.sleep(1.1)
+        writer.revive()
+        assert writer._proc is not first
+        dies()
+        writer.revive()
+        assert "another starts in 2 s" in caplog.text
+    finally:
+        writer.stop()
+    assert not os.path.exists(os.path.dirname(writer.path))

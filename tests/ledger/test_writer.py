@@ -4,6 +4,7 @@ answered with its own index once durable, and a writer that is gone is never wai
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
 import threading
@@ -120,6 +121,38 @@ def test_no_writer_listening_means_the_worker_appends_itself(
     assert "unreachable" in caplog.text
     assert led.verify().ok
     led.close()
+
+
+def test_an_outage_is_logged_once_and_the_writer_tried_again_after_a_while(
+    engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """GIVEN a worker whose writer cannot be reached WHEN it appends again and again THEN
+    every entry is committed in the worker, the outage is logged once (not once per entry)
+    and the writer is not tried again before the retry delay; once it has passed and a
+    writer listens, the next entry goes to the writer and the recovery is logged."""
+    caplog.set_level(logging.INFO, logger="ecluse.ledger")
+    led, worker = Ledger(engine, KEY), Ledger(engine, KEY)
+    client = LedgerWriterClient(str(tmp_path / "gone.sock"), retry_seconds=0.3)
+    worker._writer = client
+
+    async def main() -> list[int]:
+        out = [await worker.append_async(NewEntry("view", f"p{n}", details={})) for n in range(3)]
+        with writer(led) as path:
+            client.path = path
+            out.append(await worker.append_async(NewEntry("view", "p3", details={})))
+            assert worker.commits == 4  # within the delay: still appended here
+            await asyncio.sleep(0.35)
+            out.append(await worker.append_async(NewEntry("view", "p4", details={})))
+            await worker.disconnect_writer()
+        return out
+
+    assert asyncio.run(main()) == [0, 1, 2, 3, 4]
+    assert worker.commits == 4  # the last entry was committed by the writer
+    assert caplog.text.count("unreachable") == 1
+    assert "reachable again" in caplog.text
+    assert led.verify().ok
+    led.close()
+    worker.close()
 
 
 def test_writer_gone_before_answering_fails_the_append_and_the_next_one_goes_on(

@@ -75,9 +75,9 @@ def serve(
         # take very unequal shares of the connections (see _workers).
         from ecluse.api._workers import ledger_writer, run_workers
 
-        with ledger_writer(Path(data_dir)) as path:
-            os.environ[_WRITER_VAR] = path
-            status = run_workers(config, workers)
+        with ledger_writer(Path(data_dir)) as writer:
+            os.environ[_WRITER_VAR] = writer.path
+            status = run_workers(config, workers, writer)
     else:
         server = uvicorn.Server(config)
         with contextlib.suppress(KeyboardInterrupt):

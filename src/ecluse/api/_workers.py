@@ -22,6 +22,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -32,11 +33,12 @@ from uvicorn.config import STARTUP_FAILURE
 
 from ecluse.ledger._writer import private_socket_path
 
-__all__ = ["WRITER_PROCESS", "bind_group", "ledger_writer", "run_workers"]
+__all__ = ["WRITER_PROCESS", "LedgerWriterProcess", "bind_group", "ledger_writer", "run_workers"]
 
 _log = logging.getLogger("uvicorn.error")
 _STOP_SECONDS = 30  # a worker still busy this long after SIGTERM is killed
 _POLL_SECONDS = 0.5
+_YOUNG_SECONDS = 30  # a ledger writer that dies sooner is started again only after a delay
 
 
 def bind_group(host: str, port: int, count: int, backlog: int = 2048) -> list[socket.socket]:
@@ -71,12 +73,14 @@ def _worker(config: uvicorn.Config, sock: socket.socket) -> None:
     uvicorn.Server(config).run(sockets=[sock])
 
 
-def run_workers(config: uvicorn.Config, workers: int) -> int:
+def run_workers(
+    config: uvicorn.Config, workers: int, writer: LedgerWriterProcess | None = None
+) -> int:
     """Serve ``config`` in ``workers`` processes until SIGINT or SIGTERM; the exit status.
 
     A worker that exits on its own is started again, unless it failed to start (then the
     others are stopped too: the installation or the app is broken, and restarting would
-    only repeat the failure).
+    only repeat the failure). So is the ``writer``, if it exits.
     """
     try:
         sockets = bind_group(config.host, config.port, workers, config.backlog)
@@ -101,6 +105,8 @@ def run_workers(config: uvicorn.Config, workers: int) -> int:
     procs = [start(sock) for sock in sockets]
     try:
         while not stop.wait(_POLL_SECONDS):
+            if writer is not None:
+                writer.revive()
             for i, proc in enumerate(procs):
                 if proc.is_alive():
                     continue
@@ -127,35 +133,75 @@ def run_workers(config: uvicorn.Config, workers: int) -> int:
     return status
 
 
-@contextlib.contextmanager
-def ledger_writer(data_dir: Path) -> Iterator[str]:
-    """A ledger writer process for the workers (see :mod:`ecluse.ledger._writer`); yields
-    the path of its socket. It is stopped last, once the workers have finished the requests
-    in flight (which wait for it), and its private directory is removed. Only the writer
-    holds the listening socket: if it dies, connecting fails and the workers append in their
-    own processes rather than wait for an answer that would never come."""
-    path = private_socket_path()
-    try:
+class LedgerWriterProcess:
+    """The ledger writer process for the workers (see :mod:`ecluse.ledger._writer`) and the
+    path of its socket. Only the writer holds the listening socket: if it dies, connecting
+    fails and the workers append in their own processes rather than wait for an answer that
+    would never come, until :meth:`revive` has started another on the same path."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.path = private_socket_path()
+        self._proc: BaseProcess | None = None
+        self._started = 0.0
+        self._delay = 0.0  # before the next start, after a writer that died young
+        self._due: float | None = None  # when a dead writer is started again
+
+    def start(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path)  # a dead writer's socket file
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
-            listener.bind(path)
+            listener.bind(self.path)
             listener.listen(256)
-            proc = multiprocessing.get_context("spawn").Process(
-                target=_writer, args=(str(data_dir), listener), name="ecluse-ledger-writer"
+            self._proc = multiprocessing.get_context("spawn").Process(
+                target=_writer, args=(str(self.data_dir), listener), name="ecluse-ledger-writer"
             )
-            proc.start()  # the child has its own copy of the socket from here on
-        try:
-            yield path
-        finally:
-            proc.terminate()  # SIGTERM: it writes what it holds, then exits
-            proc.join(_STOP_SECONDS)
-            if proc.is_alive():
-                proc.kill()
-                proc.join()
+            self._proc.start()  # the child has its own copy of the socket from here on
+        self._started = time.monotonic()
+
+    def revive(self) -> None:
+        """Start another writer if this one has exited: at once if it had run a while, after
+        a delay doubling up to a minute if it keeps dying young (a broken installation)."""
+        if self._proc is None or self._proc.is_alive():
+            return
+        now = time.monotonic()
+        if self._due is None:
+            young = now - self._started < _YOUNG_SECONDS
+            self._delay = min(max(self._delay * 2, 1.0), 60.0) if young else 0.0
+            self._due = now + self._delay
+            _log.warning(
+                "ledger writer exited (%s): the workers append themselves; another starts in "
+                "%.0f s",
+                self._proc.exitcode,
+                self._delay,
+            )
+        if now >= self._due:
+            self._due = None
+            self.start()
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            self._proc.terminate()  # SIGTERM: it writes what it holds, then exits
+            self._proc.join(_STOP_SECONDS)
+            if self._proc.is_alive():
+                self._proc.kill()
+                self._proc.join()
+        with contextlib.suppress(OSError):
+            os.unlink(self.path)
+        with contextlib.suppress(OSError):
+            os.rmdir(os.path.dirname(self.path))
+
+
+@contextlib.contextmanager
+def ledger_writer(data_dir: Path) -> Iterator[LedgerWriterProcess]:
+    """A running :class:`LedgerWriterProcess`, stopped last, once the workers have finished
+    the requests in flight (which wait for it); its private directory is then removed."""
+    writer = LedgerWriterProcess(data_dir)
+    try:
+        writer.start()
+        yield writer
     finally:
-        with contextlib.suppress(OSError):
-            os.unlink(path)
-        with contextlib.suppress(OSError):
-            os.rmdir(os.path.dirname(path))
+        writer.stop()
 
 
 WRITER_PROCESS = "ecluse-ledger"

@@ -171,8 +171,8 @@ class Ledger:
                 return await self._writer.append(
                     kind, details, entry.actor, entry.subject, entry.case_id, entry.time or utcnow()
                 )
-            except WriterUnreachable as exc:  # nothing sent: this process appends it itself
-                _log.warning("ledger: writer process unreachable (%s); appending here", exc)
+            except WriterUnreachable:  # nothing sent: this process appends it (the client
+                pass  # has logged the outage)
         loop = asyncio.get_running_loop()
         settled: asyncio.Future[Request] = loop.create_future()
 

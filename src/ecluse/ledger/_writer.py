@@ -49,6 +49,7 @@ _log = logging.getLogger(__name__)
 _LEN = struct.Struct("!I")
 _MAX_FRAME = 1 << 20
 _READ = 1 << 16
+_RETRY_SECONDS = 1.0  # between attempts to reach a writer that could not be reached
 _SEND_SECONDS = 5.0  # a worker that reads nothing this long does not stall the others longer
 
 
@@ -115,6 +116,12 @@ def serve_writer(
     try:
         while not stop.is_set():
             wait = max(deadline - time.monotonic(), 0.0) if group else 0.2
+            if group and wait:
+                # Gathering: sleep rather than wait on the sockets. Each entry sent to a
+                # writer waiting in select wakes it (and costs the sender the wake-up);
+                # what arrives meanwhile is read at once when the wait is over.
+                time.sleep(wait)
+                wait = 0.0
             for key, _ in sel.select(wait):
                 if key.data is None:
                     _accept(listener, sel, buffers)
@@ -275,8 +282,13 @@ class LedgerWriterClient:
     """A worker's way to the writer at ``path``: one connection per event loop, made on the
     first append (the appends that arrive meanwhile wait for it) and again once it is lost."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, retry_seconds: float = _RETRY_SECONDS) -> None:
         self.path = path
+        self.retry_seconds = retry_seconds
+        # While the writer cannot be reached: when to try again (monotonic). Until then each
+        # append is committed in this process at once, and the outage is logged once, not
+        # once per append.
+        self._retry_at: float | None = None
         self._conns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Connection] = (
             weakref.WeakKeyDictionary()
         )
@@ -297,6 +309,8 @@ class LedgerWriterClient:
         loop = asyncio.get_running_loop()
         conn = self._conns.get(loop)
         if conn is None or conn.lost:
+            if self._retry_at is not None and time.monotonic() < self._retry_at:
+                raise WriterUnreachable("not reachable a moment ago")
             conn = await self._connect(loop)
         return await conn.send([kind, actor, subject, case_id, details, at.isoformat()])
 
@@ -308,12 +322,21 @@ class LedgerWriterClient:
         try:
             _, conn = await loop.create_unix_connection(_Connection, self.path)
         except OSError as exc:
+            if self._retry_at is None:
+                _log.warning(
+                    "ledger: writer process unreachable (%s); appending in this process",
+                    exc.strerror,
+                )
+            self._retry_at = time.monotonic() + self.retry_seconds
             failure = WriterUnreachable(exc.strerror)
             waiter.set_exception(failure)
             waiter.exception()  # those waiting get it; nobody waiting is fine too
             raise failure from None
         finally:
             del self._connecting[loop]
+        if self._retry_at is not None:
+            _log.info("ledger: writer process reachable again")
+            self._retry_at = None
         self._conns[loop] = conn
         waiter.set_result(conn)
         return conn
