@@ -20,13 +20,21 @@ $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip uv
 
+# Byte-compiled once here: uv installs no .pyc files, and where PYTHONDONTWRITEBYTECODE is set
+# (or the tree is read-only) every process would otherwise compile every module it imports, each
+# time it starts: 6 s to import the API and CLI on a 2-core machine, 1.7 s compiled. Every CLI
+# command, server worker, ledger writer and import worker starts that much sooner.
+COMPILE := $(BIN)/python -m compileall -q -j 0
+
 $(INSTALL_STAMP): $(BIN)/uv pyproject.toml constraints.txt
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e ".[dev]"
+	$(COMPILE) "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" > /dev/null
 	rm -f $(VENV)/.installed-* && touch $@
 
 install: $(INSTALL_STAMP) ## Create .venv and install Ecluse with its dev extras (pinned)
 
 demo: $(INSTALL_STAMP) ## Seed a synthetic Belgian operator in $(DEMO_DIR) and serve it
+	$(COMPILE) src > /dev/null
 	rm -rf $(DEMO_DIR)
 	$(BIN)/ecluse --data-dir $(DEMO_DIR) demo $(DEMO_ARGS)
 
@@ -34,6 +42,7 @@ browsers: ## Install Debian's Chromium for the console's browser tests (if missi
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
 test: $(INSTALL_STAMP) browsers ## Run every test (SQLite and PostgreSQL, 2 xdist workers), lint and type checks
+	$(COMPILE) src > /dev/null
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
@@ -59,3 +68,4 @@ lock: $(BIN)/uv ## Re-pin every dependency into constraints.txt
 
 clean: ## Remove the virtualenv, caches and the demo data directory
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache
+	find src tests bench -name __pycache__ -type d -prune -exec rm -rf {} +
