@@ -171,8 +171,8 @@ class Ledger:
                 return await self._writer.append(
                     kind, details, entry.actor, entry.subject, entry.case_id, entry.time or utcnow()
                 )
-            except WriterUnreachable:  # nothing sent: this process appends it (the client
-                pass  # has logged the outage)
+            except WriterUnreachable:
+                pass  # nothing was sent: appended below (the client has logged the outage)
         loop = asyncio.get_running_loop()
         settled: asyncio.Future[Request] = loop.create_future()
 
