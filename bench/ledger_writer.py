@@ -146,13 +146,6 @@ def _run(data_dir: Path, path: str | None, writer_pid: int | None, rate: float, 
     )
 
 
-def _writer_pid() -> int:
-    for child in mp.active_children():
-        if child.name == "ecluse-ledger-writer" and child.pid is not None:
-            return child.pid
-    raise SystemExit("no ledger writer process")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rates", default="100,300,1000", help="entries/s, comma-separated")
@@ -176,7 +169,7 @@ def main() -> None:
             base = _run(data_dir, None, None, rate, args.seconds)
             with ledger_writer(data_dir) as writer:
                 time.sleep(1)
-                run = _run(data_dir, writer.path, _writer_pid(), rate, args.seconds)
+                run = _run(data_dir, writer.path, writer.pid, rate, args.seconds)
             for label, r, ratio in (
                 ("each client (baseline)", base, "1×"),
                 ("writer process", run, f"{run.total_us / base.total_us:.2f}×"),

@@ -147,6 +147,11 @@ class LedgerWriterProcess:
         self._delay = 0.0  # before the next start, after a writer that died young
         self._due: float | None = None  # when a dead writer is started again
 
+    @property
+    def pid(self) -> int | None:
+        """The running writer's process id (None before it is started)."""
+        return None if self._proc is None else self._proc.pid
+
     def start(self) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.path)  # a dead writer's socket file
