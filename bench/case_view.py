@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/case_view.py [--rates 100,300,1000] [--seconds 5] [--workers 2]
                                         [--no-pg] [--write]
+    .venv/bin/python bench/case_view.py --rounds 6 [--rates 1000] [--seconds 5]
 
 For SQLite and PostgreSQL (ECLUSE_BENCH_PG_URL, default the test server, fresh schema) it
 seeds the demo organisation, imports customers and opens cases assigned to one agent, starts
@@ -22,6 +23,11 @@ tool such as ``wrk`` would be cheaper still but waits for each answer before the
 hiding the queueing an open loop shows. Then it runs ``bench/ledger.py``'s
 durable-append and verification measurements. ``--write`` puts the table in
 ``docs/benchmarks.md``.
+
+``--rounds N`` measures instead the same hour's spread: N alternating rounds (baseline, then
+view) at the last rate in one server per database, each round's cost ratio and their median,
+with the PostgreSQL server's own CPU per request (every ``postgres`` process on the machine)
+as a second ratio. On a shared two-core machine one run's ratio moves by a tenth either way.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ import os
 import random
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -175,14 +182,28 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def _process_cpu(pid: int) -> float:
+    """User + system CPU seconds of one process (0 once it is gone)."""
+    with contextlib.suppress(OSError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of a process tree (the uvicorn supervisor and its workers)."""
-    tick = os.sysconf("SC_CLK_TCK")
+    return sum(_process_cpu(p) for p in _children(pid))
+
+
+def database_cpu_seconds() -> float:
+    """User + system CPU of every PostgreSQL process on this machine (backends, WAL writer,
+    checkpointer): the server shares the two cores, and each request costs it CPU too."""
     total = 0.0
-    for p in _children(pid):
-        with contextlib.suppress(OSError):
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError):
+                if Path(f"/proc/{entry}/comm").read_text().strip() == "postgres":
+                    total += _process_cpu(int(entry))
     return total
 
 
@@ -301,45 +322,96 @@ def measure(port: int, pid: int, paths: list[str], token: str, rate: float, seco
     )
 
 
-def bench_backend(name: str, url: str | None, args: argparse.Namespace) -> list[str]:
-    rows = []
+@dataclass
+class Served:
+    """A warmed-up server on a prepared installation, and the two endpoints' paths."""
+
+    port: int
+    pid: int
+    token: str
+    base: list[str]
+    view: list[str]
+
+    def load(self, paths: list[str], rate: float, seconds: float) -> Load:
+        return measure(self.port, self.pid, paths, self.token, rate, seconds)
+
+
+@contextlib.contextmanager
+def served(url: str | None, args: argparse.Namespace) -> Iterator[Served]:
     with tempfile.TemporaryDirectory() as tmp:
         setup = prepare(Path(tmp) / "data", url, args.customers, args.cases)
         view = [f"/api/v1/cases/{c}" for c in setup.case_ids]
         base = [f"/api/v1/_bench/cases/{c}/row" for c in setup.case_ids]
         with server(setup.data_dir, args.workers) as (port, proc):
+            it = Served(port, proc.pid, setup.token, base, view)
             for paths in (base, view):  # warm both (connections, caches)
-                measure(port, proc.pid, paths, setup.token, 100, 2)
-            one = {
-                label: run(_closed_loop(port, paths, setup.token, args.sequential))
-                for label, paths in (("baseline", base), ("view", view))
-            }
-            b50, b99 = percentile(one["baseline"], 0.5), percentile(one["baseline"], 0.99)
-            rows.append(
-                f"| {name} | one at a time | baseline (row, no protection) "
-                f"| {b50:.1f} | {b99:.1f} | | | | | 1× |"
-            )
-            ratio = percentile(one["view"], 0.5) / percentile(one["baseline"], 0.5)
-            rows.append(
-                f"| {name} | one at a time | case view | {percentile(one['view'], 0.5):.1f} "
-                f"| {percentile(one['view'], 0.99):.1f} | | | | | {ratio:.2f}× (p50) |"
-            )
-            print(*rows[-2:], sep="\n", flush=True)
-            for rate in args.rates:
-                b = measure(port, proc.pid, base, setup.token, rate, args.seconds)
-                v = measure(port, proc.pid, view, setup.token, rate, args.seconds)
-                ratio = f"{v.cpu_ms_per_request / b.cpu_ms_per_request:.2f}×"
-                for label, r, cost in (
-                    ("baseline (row, no protection)", b, "1×"),
-                    ("case view", v, ratio),
-                ):
-                    rows.append(
-                        f"| {name} | {rate:,} | {label} | {r.p50_ms:.1f} | {r.p99_ms:.1f} "
-                        f"| {r.throughput:,.0f} | {r.errors} | {r.cpu_ms_per_request:.2f} "
-                        f"| {r.client_cpu_ms_per_request:.2f} | {cost} |"
-                    )
-                    print(rows[-1], flush=True)
+                it.load(paths, 100, 2)
+            yield it
+
+
+def bench_backend(name: str, url: str | None, args: argparse.Namespace) -> list[str]:
+    rows = []
+    with served(url, args) as it:
+        port, base, view = it.port, it.base, it.view
+        one = {
+            label: run(_closed_loop(port, paths, it.token, args.sequential))
+            for label, paths in (("baseline", base), ("view", view))
+        }
+        b50, b99 = percentile(one["baseline"], 0.5), percentile(one["baseline"], 0.99)
+        rows.append(
+            f"| {name} | one at a time | baseline (row, no protection) "
+            f"| {b50:.1f} | {b99:.1f} | | | | | 1× |"
+        )
+        ratio = percentile(one["view"], 0.5) / percentile(one["baseline"], 0.5)
+        rows.append(
+            f"| {name} | one at a time | case view | {percentile(one['view'], 0.5):.1f} "
+            f"| {percentile(one['view'], 0.99):.1f} | | | | | {ratio:.2f}× (p50) |"
+        )
+        print(*rows[-2:], sep="\n", flush=True)
+        for rate in args.rates:
+            b = it.load(base, rate, args.seconds)
+            v = it.load(view, rate, args.seconds)
+            view_cost = f"{v.cpu_ms_per_request / b.cpu_ms_per_request:.2f}×"
+            for label, r, cost in (
+                ("baseline (row, no protection)", b, "1×"),
+                ("case view", v, view_cost),
+            ):
+                rows.append(
+                    f"| {name} | {rate:,} | {label} | {r.p50_ms:.1f} | {r.p99_ms:.1f} "
+                    f"| {r.throughput:,.0f} | {r.errors} | {r.cpu_ms_per_request:.2f} "
+                    f"| {r.client_cpu_ms_per_request:.2f} | {cost} |"
+                )
+                print(rows[-1], flush=True)
     return rows
+
+
+def rounds_backend(name: str, url: str | None, args: argparse.Namespace) -> None:
+    """Alternating rounds (baseline, then view) at one rate in one server: the same hour's
+    spread of the cost ratio, with the database server's CPU counted as well."""
+    rate = args.rates[-1]
+    costs = []
+    with served(url, args) as it:
+        for n in range(1, args.rounds + 1):
+            got = []
+            for paths in (it.base, it.view):
+                db0 = database_cpu_seconds() if url else 0.0
+                load = it.load(paths, rate, args.seconds)
+                db = 1000 * (database_cpu_seconds() - db0) / max(1, load.ok) if url else 0.0
+                got.append((load, db))
+            (b, b_db), (v, v_db) = got
+            cost = v.cpu_ms_per_request / b.cpu_ms_per_request
+            with_db = (v.cpu_ms_per_request + v_db) / (b.cpu_ms_per_request + b_db)
+            costs.append((cost, with_db))
+            db_cols = f"{b_db:.2f} / {v_db:.2f} | {with_db:.2f}× " if url else "- | - "
+            print(
+                f"| {name} | {n} | {b.cpu_ms_per_request:.2f} / {v.cpu_ms_per_request:.2f} "
+                f"| {cost:.2f}× | {db_cols}| {b.p99_ms:.1f} / {v.p50_ms:.1f} / {v.p99_ms:.1f} "
+                f"| {b.errors + v.errors} |",
+                flush=True,
+            )
+    cost_median = statistics.median(c for c, _ in costs)
+    db_median = f"{statistics.median(d for _, d in costs):.2f}×" if url else "-"
+    print(f"| {name} | median | | {cost_median:.2f}× | | {db_median} | | |", flush=True)
 
 
 @contextlib.contextmanager
@@ -379,6 +451,30 @@ def ledger_rows(args: argparse.Namespace, with_pg: bool) -> list[str]:
     return rows
 
 
+def run_rounds(args: argparse.Namespace) -> None:
+    print(
+        f"{args.rounds} alternating rounds at {args.rates[-1]:,} req/s, {args.seconds:g} s per "
+        "endpoint, one server per database\n"
+        "| database | round | server CPU ms/req, baseline / view | cost "
+        "| PostgreSQL CPU ms/req, baseline / view | cost with PostgreSQL "
+        "| p99 baseline / p50, p99 view, ms | errors |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|"
+    )
+    rounds_backend("SQLite", None, args)
+    if not args.no_pg and pg_reachable():
+        with pg_schema_url() as url:
+            rounds_backend("PostgreSQL", url, args)
+
+
+def pg_reachable() -> bool:
+    try:
+        psycopg.connect(PG_URL, connect_timeout=3).close()
+    except psycopg.OperationalError:
+        print(f"PostgreSQL not reachable at {PG_URL}: skipped")
+        return False
+    return True
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rates", default="100,300,1000", help="request rates, comma-separated")
@@ -389,11 +485,23 @@ def main() -> None:
     ap.add_argument("--cases", type=int, default=200)
     ap.add_argument("--ledger-entries", type=int, default=100_000)
     ap.add_argument("--no-pg", action="store_true", help="skip PostgreSQL")
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=0,
+        help="instead: this many alternating rounds (baseline, view) at the last rate in one "
+        "server, with PostgreSQL's own CPU; printed, not written",
+    )
     ap.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
     args = ap.parse_args()
     args.rates = [int(r) for r in args.rates.split(",")]
+    if args.rounds and args.write:
+        ap.error("--rounds prints its figures; --write records the full run's")
     started = machine()
     print(started)
+    if args.rounds:
+        run_rounds(args)
+        return
     header = (
         "| database | req/s offered | endpoint | p50 ms | p99 ms | served req/s | errors "
         "| server CPU ms/req | load generator CPU ms/req | cost vs baseline |\n"
@@ -401,13 +509,7 @@ def main() -> None:
     )
     print(header)
     rows = bench_backend("SQLite", None, args)
-    with_pg = not args.no_pg
-    if with_pg:
-        try:
-            psycopg.connect(PG_URL, connect_timeout=3).close()
-        except psycopg.OperationalError:
-            print(f"PostgreSQL not reachable at {PG_URL}: skipped")
-            with_pg = False
+    with_pg = not args.no_pg and pg_reachable()
     if with_pg:
         with pg_schema_url() as url:
             rows += bench_backend("PostgreSQL", url, args)
