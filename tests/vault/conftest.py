@@ -7,10 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from ecluse.demo import COLUMNS, CrmRow, crm_rows
 from ecluse.installation import Installation
 from ecluse.vault import Vault, vault_of
+from ecluse.vault._seal import unpack_index_keys
+from ecluse.vault._tables import INDEX_KEY, customer_index, customers
 
 WriteCsv = Callable[..., Path]
 
@@ -40,3 +43,27 @@ def write_csv(tmp_path: Path) -> WriteCsv:
 @pytest.fixture
 def clean_rows() -> list[CrmRow]:
     return list(crm_rows(50, seed=7, dirty=0.0))
+
+
+def has_key(vault: Vault) -> bool:
+    with vault.engine.connect() as conn:
+        return any(ix["name"] == INDEX_KEY for ix in sa.inspect(conn).get_indexes("customer_index"))
+
+
+def assert_index_matches_rows(vault: Vault) -> None:
+    """The blind index holds exactly the entries the customer rows list, each once."""
+    with vault.engine.connect() as conn:
+        listed = sorted(
+            (kind, digest, cid)
+            for cid, blob in conn.execute(sa.select(customers.c.id, customers.c.index_keys))
+            for kind, digest in unpack_index_keys(blob)
+        )
+        stored = sorted(
+            (kind, bytes(digest), cid)
+            for kind, digest, cid in conn.execute(
+                sa.select(
+                    customer_index.c.kind, customer_index.c.digest, customer_index.c.customer_id
+                )
+            )
+        )
+    assert listed and stored == listed

@@ -1,7 +1,8 @@
 """Streaming, crash-safe, idempotent import of CRM extracts (CSV or JSON Lines).
 
 Rows are parsed, validated and sealed in worker processes and upserted by external id in the
-main process, one transaction per chunk. A crash loses at most the chunk in flight; a rerun
+main process, one transaction per chunk; a first load into an empty vault builds the blind
+index's key at the end (``_first_load``). A crash loses at most the chunk in flight; a rerun
 upserts every row again, so every valid row ends up exactly once. Memory stays constant:
 duplicates within a file are found through the database (the row records which run and line
 wrote it), not through an in-memory set.
@@ -30,6 +31,7 @@ from ecluse._csvsafe import csv_safe
 from ecluse.db import utcnow
 from ecluse.errors import InputError
 from ecluse.keys import BlindIndexer, KeyMaker
+from ecluse.vault._first_load import first_load
 from ecluse.vault._parse import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Reject, parse_row
 from ecluse.vault._seal import KnownCustomers, SealedRow, seal_rows
 from ecluse.vault._store import Vault
@@ -120,7 +122,10 @@ def import_customers(
         records = _read_csv(text, path, report, header) if fmt == "csv" else _read_jsonl(text)
         _start_run(vault, report)
         rejects_path.parent.mkdir(parents=True, exist_ok=True)
-        with rejects_path.open("w", newline="", encoding="utf-8") as rejects_file:
+        with (
+            rejects_path.open("w", newline="", encoding="utf-8") as rejects_file,
+            first_load(vault.engine) as first,
+        ):
             writer = csv.writer(rejects_file)
             writer.writerow(["file", "line", "field", "reason", "external_id"])
 
@@ -145,7 +150,7 @@ def import_customers(
                 with vault.engine.begin() as conn:
                     if conn.dialect.name == "sqlite":
                         conn.exec_driver_sql(f"PRAGMA cache_size=-{_IMPORT_CACHE_KIB}")
-                    duplicates = vault.write_batch(conn, good, report.run_id)
+                    duplicates = vault.write_batch(conn, good, report.run_id, first_load=first)
                     imported = len(good) - len(duplicates)
                     report.imported += imported
                     dup_lines = {d.line for d in duplicates}

@@ -23,6 +23,7 @@ from ecluse.db import (
 )
 from ecluse.errors import InputError, NotFound
 from ecluse.keys import DataKey, Keyring, WrappedKey
+from ecluse.vault._first_load import delete_entries_scanning
 from ecluse.vault._model import Customer
 from ecluse.vault._normalise import (
     Invalid,
@@ -140,7 +141,13 @@ class Vault:
 
     # -- writing ---------------------------------------------------------------------------
     def write_batch(
-        self, conn: Connection, rows: Sequence[SealedRow], run_id: str, now: datetime | None = None
+        self,
+        conn: Connection,
+        rows: Sequence[SealedRow],
+        run_id: str,
+        now: datetime | None = None,
+        *,
+        first_load: bool = False,
     ) -> list[Reject]:
         """Upsert sealed rows by external id inside the caller's transaction.
 
@@ -150,6 +157,7 @@ class Vault:
         since) is re-sealed here, and one sealed for a customer erased since becomes a new
         customer. A second row with an external id already written by the same run is a
         duplicate in the file: it is returned as a rejection naming the line of the first one.
+        ``first_load``: the blind index's key is missing (see ``_first_load``).
         """
         now = now or utcnow()
         existing = self._existing(conn, [r.external_id for r in rows])
@@ -234,7 +242,7 @@ class Vault:
         index_rows.sort()
         bulk_insert(conn, customers, inserts)
         bulk_execute(conn, _UPDATE_IMPORTED, updates)
-        _delete_entries(conn, doomed)
+        (delete_entries_scanning if first_load else _delete_entries)(conn, doomed)
         bulk_insert(conn, customer_index, index_rows)
         return rejects
 

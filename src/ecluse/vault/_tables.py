@@ -6,7 +6,9 @@ import sqlalchemy as sa
 
 from ecluse.db import UTCDateTime, metadata
 
-__all__ = ["customer_index", "customers", "import_runs"]
+__all__ = ["INDEX_KEY", "customer_index", "customers", "import_runs"]
+
+INDEX_KEY = "uq_customer_index_entry"
 
 customers = sa.Table(
     "customers",
@@ -37,14 +39,17 @@ customers = sa.Table(
 customer_index = sa.Table(
     "customer_index",
     metadata,
-    sa.Column("kind", sa.String(16), primary_key=True),
-    sa.Column("digest", sa.LargeBinary(32), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("digest", sa.LargeBinary(32), nullable=False),
     sa.Column(
         "customer_id",
         sa.String(24),
         sa.ForeignKey("customers.id", ondelete="CASCADE"),
-        primary_key=True,
+        nullable=False,
     ),
+    # The key, as an index rather than a primary key: a first load on SQLite drops it and
+    # creates it once at the end (see Vault.first_load); a primary key cannot be dropped.
+    sa.Index(INDEX_KEY, "kind", "digest", "customer_id", unique=True),
 )
 
 import_runs = sa.Table(
