@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from ecluse.cli import app
 from ecluse.demo import CrmRow
+from ecluse.installation import Installation
 from ecluse.vault import Vault, import_customers
 from ecluse.vault._first_load import build_index_key
 from ecluse.vault._tables import INDEX_KEY
@@ -26,7 +29,7 @@ def test_a_first_load_builds_the_key_at_the_end_and_a_later_import_keeps_it(
     sqlite = vault.engine.dialect.name == "sqlite"
     seen: list[bool] = []
     first, later = clean_rows[:30], clean_rows[30:]
-    import_customers(
+    report = import_customers(
         vault,
         write_csv(first),
         rejects_path=tmp_path / "r.csv",
@@ -34,11 +37,12 @@ def test_a_first_load_builds_the_key_at_the_end_and_a_later_import_keeps_it(
         progress=lambda _b, _r: seen.append(has_key(vault)),
     )
     assert seen == [not sqlite] * 3
+    assert (report.index_seconds is not None) is sqlite
     assert has_key(vault)
     assert_index_matches_rows(vault)
 
     seen.clear()
-    import_customers(
+    report = import_customers(
         vault,
         write_csv(later, name="later.csv"),
         rejects_path=tmp_path / "r.csv",
@@ -46,6 +50,7 @@ def test_a_first_load_builds_the_key_at_the_end_and_a_later_import_keeps_it(
         progress=lambda _b, _r: seen.append(has_key(vault)),
     )
     assert seen and all(seen)
+    assert report.index_seconds is None
     assert_index_matches_rows(vault)
     for row in clean_rows:
         assert vault.find("phone", row["phone"]) == [vault.resolve(row["external_id"])]
@@ -96,3 +101,16 @@ def test_building_the_key_keeps_one_copy_of_an_entry_stored_twice(
     build_index_key(vault.engine)
     assert has_key(vault)
     assert_index_matches_rows(vault)
+
+
+def test_the_command_says_when_it_built_the_index_of_a_first_load(
+    inst: Installation, vault: Vault, write_csv: WriteCsv, clean_rows: list[CrmRow]
+) -> None:
+    data_dir = str(inst.settings.data_dir)
+    for name, rows, said in (("a.csv", clean_rows[:10], True), ("b.csv", clean_rows[10:], False)):
+        result = CliRunner().invoke(
+            app, ["--data-dir", data_dir, "customers", "import", str(write_csv(rows, name=name))]
+        )
+        assert result.exit_code == 0, result.output
+        built = "first load: blind index built in" in result.output
+        assert built is (said and vault.engine.dialect.name == "sqlite")

@@ -83,6 +83,8 @@ def _print_report(report: ImportReport) -> None:
         console.print(f"    {count:>7}  {reason}", highlight=False)
     if report.ignored_columns:
         console.print(f"  ignored columns: {', '.join(report.ignored_columns)}", highlight=False)
+    if report.index_seconds is not None:
+        console.print(f"  first load: blind index built in {report.index_seconds:.1f} s")
 
 
 @customers_app.command("show")
