@@ -32,6 +32,7 @@ from ecluse.policy._source import (
     DEFAULTS_DIR,
     PolicyBundle,
     PolicyError,
+    PolicyProblem,
     compile_bundle,
     policy_files,
     read_files,
@@ -235,7 +236,11 @@ class PolicyEngine:
         if not self._reloading.acquire(blocking=False):
             return None  # another thread is reloading right now; its result will do
         try:
-            change = self._reload()
+            change = self._reload(settled=snapshot)
+        except _StillChanging as exc:
+            self._settling = (exc.snapshot, time.monotonic())  # settle again from here
+            self._next_check = self._settling[1] + self.settle
+            return None
         except PolicyError as exc:
             self._snapshot = snapshot  # retry when the files change again, not every second
             log.warning("policy reload failed, previous policies stay in force: %s", exc)
@@ -257,12 +262,31 @@ class PolicyEngine:
         load. If an ``on_change`` listener raises, the change does not take effect either.
         """
         with self._reloading:  # one reload at a time: each change is reported once
-            return self._reload()
+            for _ in range(_READ_ATTEMPTS - 1):
+                try:
+                    return self._reload()
+                except _StillChanging:
+                    time.sleep(0.01)
+            try:
+                return self._reload()
+            except _StillChanging:
+                raise PolicyError(
+                    [PolicyProblem(str(self.override_dir), None, "files kept changing while read")]
+                ) from None
 
-    def _reload(self) -> PolicyChange | None:
-        snapshot = self._stat()
+    def _reload(
+        self, settled: tuple[tuple[str, int, int], ...] | None = None
+    ) -> PolicyChange | None:
+        # The files are read between two identical looks at them (and, from the watcher, the
+        # look that saw them settle): a copy that truncates a file just as it is read must not
+        # put the empty or half-written file in force, even for a moment.
+        snapshot = self._stat() if settled is None else settled
         try:
-            bundle = compile_bundle(read_files(self.override_dir, self.defaults_dir))
+            files = read_files(self.override_dir, self.defaults_dir)
+            after = self._stat()
+            if after != snapshot:
+                raise _StillChanging(after)
+            bundle = compile_bundle(files)
         except PolicyError as exc:
             self.last_error = exc
             raise
@@ -280,6 +304,17 @@ class PolicyEngine:
             self._snapshot = snapshot
         log.info("policy set changed: %s -> %s", old.digest[:12], bundle.digest[:12])
         return change
+
+
+_READ_ATTEMPTS = 5
+
+
+class _StillChanging(Exception):
+    """The files changed while they were read: look again once they settle."""
+
+    def __init__(self, snapshot: tuple[tuple[str, int, int], ...]) -> None:
+        super().__init__("policy files changed while read")
+        self.snapshot = snapshot
 
 
 def _seconds(settings: Settings, key: str, default: float) -> float:
