@@ -218,11 +218,11 @@ class Desk:
         access = self.policy.case_view(policy_principal(principal), self.context(principal, case))
         visible = {fc: a for fc, a in access.items() if a.visibility is not Visibility.HIDDEN}
         left = self._left(principal, row.reveals_used)
-        customer = self.vault.open_row(case.customer_id, row) if visible else None
+        record = self.vault.open_record(case.customer_id, row) if visible else None
         fields: list[FieldView] = []
-        if customer is not None:
+        if record is not None:
             for fc, a in visible.items():
-                values = field_values(customer, fc)
+                values = field_values(record, fc)
                 clear = a.visibility is Visibility.CLEAR
                 fields.append(
                     FieldView(
@@ -309,7 +309,7 @@ class Desk:
                 now,
             )
         )
-        values = field_values(self.vault.get(case.customer_id), fc)
+        values = field_values(self.vault.get_record(case.customer_id), fc)
         return RevealResult(fc, values, left - 1)
 
     # -- moving cases --------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from ecluse.db import (
 from ecluse.errors import InputError, NotFound
 from ecluse.keys import DataKey, Keyring, WrappedKey
 from ecluse.vault._first_load import delete_entries_scanning
-from ecluse.vault._model import Customer
+from ecluse.vault._model import Customer, record_data
 from ecluse.vault._normalise import (
     Invalid,
     check_ean,
@@ -90,7 +90,7 @@ _UPDATE_IMPORTED = (
 )
 
 
-#: What :meth:`Vault.open_row` needs of a customer's row.
+#: What :meth:`Vault.open_record` needs of a customer's row.
 SEALED_COLUMNS = (
     customers.c.external_id,
     customers.c.record,
@@ -283,21 +283,30 @@ class Vault:
 
     def get(self, customer_id: str, conn: Connection | None = None) -> Customer:
         """Decrypt one customer record by vault id."""
+        row = self._sealed_row(customer_id, conn)
+        record = self.open_record(customer_id, row)  # NotFound first if there is no row
+        return Customer.from_data(customer_id, row.external_id, record)
+
+    def get_record(self, customer_id: str, conn: Connection | None = None) -> dict[str, Any]:
+        """:meth:`get`'s record as the mapping it was sealed from (:func:`record_data`)."""
+        return self.open_record(customer_id, self._sealed_row(customer_id, conn))
+
+    def _sealed_row(self, customer_id: str, conn: Connection | None) -> Any:
         if conn is None:
             with reading(self.engine) as own:
-                return self.get(customer_id, own)
-        return self.open_row(customer_id, _GET_RECORD.first(conn, {"customer_id": customer_id}))
+                return self._sealed_row(customer_id, own)
+        return _GET_RECORD.first(conn, {"customer_id": customer_id})
 
-    def open_row(self, customer_id: str, row: Any) -> Customer:
-        """Decrypt a customer from a row with the :data:`SEALED_COLUMNS`, read by a query of
-        the caller's own (the case view reads them joined to the case: one statement).
-        :class:`NotFound` if there is no row or the customer is erased."""
+    def open_record(self, customer_id: str, row: Any) -> dict[str, Any]:
+        """Decrypt a customer's record from a row with the :data:`SEALED_COLUMNS`, read by a
+        query of the caller's own (the case view reads them joined to the case: one
+        statement), as the mapping it was sealed from: a case view shows a few of its fields
+        as they are, without building the :class:`Customer`. :class:`NotFound` if there is no
+        row or the customer is erased."""
         if row is None or row.record is None or row.wrapped is None:
             raise NotFound(f"customer {customer_id} not found")
         dek = self.keyring.unwrap(WrappedKey(row.kek_id, row.wrapped))
-        return Customer.from_record(
-            customer_id, row.external_id, dek.open(row.record, record_aad(customer_id))
-        )
+        return record_data(dek.open(row.record, record_aad(customer_id)))
 
     def update_record(
         self, conn: Connection, customer_id: str, change: Callable[[dict[str, Any]], None]
