@@ -1,4 +1,4 @@
-"""The demo organisation: deterministic, rerunnable, and its logins work."""
+"""The demo organisation: deterministic, rerunnable, its logins work, and they are its own."""
 
 from __future__ import annotations
 
@@ -58,3 +58,23 @@ def test_seed_is_deterministic_rerunnable_and_usable(
         )
         principal = resolve_session(engine, session.token, now=NOW)
         assert principal.role is login.role and principal.handle == login.handle
+
+
+def test_the_same_seed_in_another_installation_gives_other_logins(
+    engine: Engine, policy: AccountPolicy, keyring: Keyring
+) -> None:
+    """GIVEN the published default seed
+    WHEN two installations (their own session keys) seed the demo organisation with it
+    THEN the people and handles are the same, but no password or TOTP secret is: knowing the
+    seed gives nobody a way into someone else's demo."""
+    ours = seed_demo_organisation(
+        engine, random.Random(42), now=NOW, policy=policy, keyring=keyring
+    ).logins
+    theirs = seed_demo_organisation(
+        engine, random.Random(42), now=NOW, policy=policy, keyring=Keyring.ephemeral()
+    ).logins
+    assert [(x.email, x.handle) for x in ours] == [(x.email, x.handle) for x in theirs]
+    assert not {x.password for x in ours} & {x.password for x in theirs}
+    secrets = [x.totp_secret for x in ours if x.totp_secret]
+    assert len(secrets) == 2 and not set(secrets) & {x.totp_secret for x in theirs}
+    assert all(len(x.password) == 23 and x.password.count("-") == 3 for x in ours)

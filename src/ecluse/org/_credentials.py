@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import hmac
-import random
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -97,9 +95,9 @@ class TotpEnrolment:
     secret: str = field(repr=False)  # base32, for manual entry
 
 
-def new_totp_secret(rng: random.Random | None = None) -> str:
-    raw = rng.randbytes(20) if rng else None
-    return base64.b32encode(raw).decode() if raw else pyotp.random_base32(32)
+def new_totp_secret() -> str:
+    """A new TOTP seed from the system's CSPRNG (160 bits, base32)."""
+    return pyotp.random_base32(32)
 
 
 def _context(person_id: int) -> bytes:
@@ -121,10 +119,9 @@ def enrol_totp(
     *,
     keyring: Keyring,
     issuer: str = "Ecluse",
-    rng: random.Random | None = None,
 ) -> TotpEnrolment:
     """Start (or restart) enrolment: a new pending secret and its provisioning URI."""
-    secret = new_totp_secret(rng)
+    secret = new_totp_secret()
     with engine.begin() as conn:
         who = person(conn, person_id)
         conn.execute(

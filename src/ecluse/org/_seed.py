@@ -1,9 +1,15 @@
-"""A demo organisation: the operator's staff and two vendors, deterministic from a seed."""
+"""A demo organisation: the operator's staff and two vendors, deterministic from a seed.
+
+The seed makes the people; their passwords and TOTP secrets also depend on the installation's
+own session key, so that a published seed (42 by default) gives away nobody's login.
+"""
 
 from __future__ import annotations
 
+import hmac
 import random
 import string
+from base64 import b32encode
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -12,7 +18,7 @@ from sqlalchemy.engine import Engine
 from ecluse.db import utcnow
 from ecluse.errors import NotFound
 from ecluse.keys import Keyring
-from ecluse.org._credentials import activate_totp_secret, new_totp_secret, set_password
+from ecluse.org._credentials import activate_totp_secret, set_password
 from ecluse.org._directory import add_site, add_vendor, find_site, find_vendor, set_operator
 from ecluse.org._model import TOTP_REQUIRED_ROLES, Site, Vendor
 from ecluse.org._people import add_person, find_person
@@ -112,16 +118,22 @@ def seed_demo_organisation(
     """Seed the operator (admin, dpo, analyst, supervisor), "Atlas Contact" (French, Casablanca)
     and "Vlaanderen Care" (Dutch, Antwerp), each with a team lead and agents.
 
-    The same ``rng`` seed gives the same people, handles, passwords and TOTP secrets; a rerun
-    keeps existing rows and resets their passwords to the seeded ones. Returns the logins.
+    The same ``rng`` seed gives the same people and handles; in the same installation, also
+    the same passwords and TOTP secrets (drawn from its session key: another installation with
+    the same seed gets others). A rerun keeps existing rows and resets their passwords to
+    those. Returns the logins.
     """
     now = now or utcnow()
     handles = random.Random(rng.getrandbits(64))
     logins: list[DemoLogin] = []
 
     def person(org: str, email: str, role: Role, name: str, **kw: object) -> int:
-        password = _password(rng)
-        secret = new_totp_secret(rng) if role in TOTP_REQUIRED_ROLES else None
+        # the seed's draws, then the installation's key over them
+        password = _password(_secret(keyring, b"password", _draw(rng, 20)))
+        totp = role in TOTP_REQUIRED_ROLES
+        secret = (
+            b32encode(_secret(keyring, b"totp", rng.randbytes(20))[:20]).decode() if totp else None
+        )
         try:
             who = find_person(engine, email)
         except NotFound:
@@ -200,7 +212,22 @@ def seed_demo_organisation(
     return DemoOrganisation(tuple(logins), vendors, sites)
 
 
-def _password(rng: random.Random) -> str:
+def _secret(keyring: Keyring, purpose: bytes, drawn: bytes) -> bytes:
+    return hmac.digest(keyring.session_key, b"ecluse.demo." + purpose + b"\0" + drawn, "sha256")
+
+
+_ALPHABET = string.ascii_letters + string.digits
+
+
+def _draw(rng: random.Random, n: int) -> bytes:
+    return "".join(rng.choice(_ALPHABET) for _ in range(n)).encode()
+
+
+def _password(secret: bytes) -> str:
     # 20 characters from 62 symbols: ~119 bits, and readable enough to type in a demo.
-    alphabet = string.ascii_letters + string.digits
-    return "-".join("".join(rng.choice(alphabet) for _ in range(5)) for _ in range(4))
+    n = int.from_bytes(secret, "big")
+    chars = []
+    for _ in range(20):
+        n, i = divmod(n, len(_ALPHABET))
+        chars.append(_ALPHABET[i])
+    return "-".join("".join(chars[k : k + 5]) for k in range(0, 20, 5))
