@@ -214,3 +214,17 @@ def test_a_resolved_cases_edit_request_leaves_the_approval_list(world: World) ->
     assert world.desk.pending_edits(lead) == []
     world.desk.transition(agent, case.id, CaseStatus.IN_PROGRESS, now=NOW)
     assert [p["id"] for p in world.desk.pending_edits(lead)] == [asked["request_id"]]
+
+
+def test_an_unknown_choice_is_refused_without_repeating_what_was_typed(world: World) -> None:
+    """GIVEN a form field for a choice (status, type, reason) that received free text
+    WHEN the desk refuses it
+    THEN the error names the field and the choices, never the text (it may be personal data)."""
+    case = world.desk.open_case(world.customer("fr"), CaseType.COMPLAINT, now=NOW)
+    agent = world.who(_assignee_email(world, case.assignee_id))
+    planted = "jan.planted.7f3e@example.be"
+    with pytest.raises(InputError) as refused:
+        world.desk.transition(agent, case.id, planted, now=NOW)
+    message = str(refused.value)
+    assert planted not in message and planted[:10] not in message
+    assert "status" in message and "in_progress" in message

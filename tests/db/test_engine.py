@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -66,3 +67,14 @@ def test_prebuilt_reads_as_sqlalchemy_does(engine: Engine) -> None:
         assert prebuilt.first(engine, {"id": 2, "since": now}) is None
     finally:
         meta.drop_all(engine)
+
+
+def test_a_failed_statement_does_not_quote_its_parameters(engine: Engine) -> None:
+    # A failed statement's message goes to tracebacks and server logs: the values bound to
+    # it (an e-mail address, a typed reason) must not come along.
+    planted = "jan.planted-4af1@example.be"
+    with pytest.raises(sa.exc.DBAPIError) as caught, engine.connect() as conn:
+        query = sa.text("SELECT * FROM no_such_table WHERE email = :email")
+        conn.execute(query, {"email": planted})
+    assert planted not in str(caught.value)
+    assert "no_such_table" in str(caught.value)  # the place is still named

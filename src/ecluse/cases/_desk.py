@@ -736,7 +736,9 @@ def _enum(kind: type[_E], value: object, field: str) -> _E:
     try:
         return kind(str(value))
     except ValueError:
-        raise InputError(f"unknown {field} {str(value)[:40]!r}", field=field) from None
+        # the choices, not the value: a console form's field may hold whatever was typed
+        choices = ", ".join(str(m.value) for m in kind)
+        raise InputError(f"unknown {field}: one of {choices}", field=field) from None
 
 
 def _route_text(where: Route) -> str:

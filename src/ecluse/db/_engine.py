@@ -39,7 +39,13 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 def create_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, FULL sync, foreign keys and a busy timeout."""
+    """An engine for ``url``; SQLite gets WAL, FULL sync, foreign keys and a busy timeout.
+
+    Its errors never quote bound values (``hide_parameters``): SQLAlchemy would otherwise
+    append them (a login's e-mail address, a reason typed by an analyst) to the message of
+    any failed statement, and from there to tracebacks and logs.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

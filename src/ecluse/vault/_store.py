@@ -333,15 +333,6 @@ class Vault:
         _remove_index_entries(conn, [(customer_id, row.index_keys)])
         bulk_insert(conn, customer_index, [(k, d, customer_id) for k, d in entries])
 
-    def id_for_external(self, external_id: str) -> str:
-        with self.engine.connect() as conn:
-            cid = conn.execute(
-                sa.select(customers.c.id).where(customers.c.external_id == external_id)
-            ).scalar()
-        if cid is None:
-            raise NotFound(f"no customer with external id {external_id!r}")
-        return str(cid)
-
     def resolve(self, ref: str) -> str:
         """A vault id given either a vault id or a CRM external id."""
         with self.engine.connect() as conn:
