@@ -121,11 +121,15 @@ def test_login_is_rate_limited_per_source(world: World) -> None:
 
 
 def test_lockout_surfaces_as_401(world: World) -> None:
+    """A locked account answers the right password exactly as a wrong one (no oracle)."""
     c = world.client()
     for _ in range(5):
         c.post("auth/login", {"email": AGENT, "password": "wrong-password-1"})
     locked = c.login(AGENT)
-    assert locked.status_code == 401 and locked.json()["error"] == "locked"
+    wrong = c.post("auth/login", {"email": AGENT, "password": "wrong-password-2"})
+    assert locked.status_code == wrong.status_code == 401
+    assert locked.json() == wrong.json() and locked.json()["error"] == "bad_credentials"
+    assert "set-cookie" not in locked.headers
 
 
 def test_expired_session_is_401(world: World) -> None:

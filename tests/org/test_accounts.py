@@ -125,8 +125,7 @@ def test_lockout_after_five_failures_and_its_expiry(world: World) -> None:
     locked_at = NOW + 4 * MIN
     with pytest.raises(AuthError) as exc:
         login(world, "agent@atlas.example", now=locked_at + 14 * MIN)
-    assert reason(exc) is AuthFailure.LOCKED
-    assert exc.value.retry_after == locked_at + 15 * MIN
+    assert reason(exc) is AuthFailure.BAD_CREDENTIALS  # even the right password
     # A wrong password on the locked account reads like an unknown e-mail (no enumeration),
     # and does not extend the lock.
     for who in ("agent@atlas.example", "nobody@atlas.example"):
@@ -152,6 +151,25 @@ def test_lockout_after_five_failures_and_its_expiry(world: World) -> None:
     with pytest.raises(AuthError) as exc:
         resolve_session(world.engine, open_session, now=NOW)
     assert reason(exc) is AuthFailure.REVOKED
+
+
+def test_a_locked_account_does_not_tell_the_right_password_apart(world: World) -> None:
+    """GIVEN a locked account WHEN guessing goes on THEN the right password gets the very
+    answer a wrong one gets: the lock cannot be used to go on guessing and learn when the
+    password was found."""
+    for _ in range(5):
+        with pytest.raises(AuthError):
+            login(world, "agent@atlas.example", "wrong password 123")
+    answers = []
+    for password in ("wrong password 456", PASSWORD, "wrong password 789"):
+        with pytest.raises(AuthError) as exc:
+            login(world, "agent@atlas.example", password, now=NOW + 5 * MIN)
+        answers.append((exc.value.reason, str(exc.value), exc.value.retry_after))
+    with pytest.raises(AuthError) as unknown:
+        login(world, "nobody@atlas.example", PASSWORD, now=NOW + 5 * MIN)
+    answers.append((unknown.value.reason, str(unknown.value), unknown.value.retry_after))
+    assert len(set(answers)) == 1 and answers[0][0] is AuthFailure.BAD_CREDENTIALS
+    login(world, "agent@atlas.example", now=NOW + 16 * MIN)  # the lock still ends on time
 
 
 # -- TOTP ----------------------------------------------------------------------------------------
@@ -229,7 +247,7 @@ def test_wrong_codes_count_towards_lockout(world: World) -> None:
             totp=code(enrolment.secret, NOW + 2 * MIN),
             now=NOW + 2 * MIN,
         )
-    assert reason(exc) is AuthFailure.LOCKED
+    assert reason(exc) is AuthFailure.BAD_CREDENTIALS  # locked: right password and code refused
 
 
 # -- sessions ------------------------------------------------------------------------------------

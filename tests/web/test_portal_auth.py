@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+import threading
+import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from ecluse.db import utcnow
@@ -14,6 +17,7 @@ from ecluse.installation import Installation
 from ecluse.notify import ChannelKind, Outgoing, deliver_pending
 from ecluse.vault import import_customers, vault_of
 from ecluse.web import (
+    MAX_CODES_PER_HOUR,
     MAX_TRIES,
     end_portal_session,
     resolve_portal_session,
@@ -106,3 +110,78 @@ def test_unknown_address_sends_nothing(inst: Installation, tmp_path: Path) -> No
     deliver_pending(inst.engine, [inbox], keyring=inst.keyring)
     assert inbox.sent == []
     assert all(verify_portal_code(inst, challenge, f"{n:06d}") is None for n in range(3))
+
+
+def test_codes_per_customer_are_capped(inst: Installation, tmp_path: Path) -> None:
+    """GIVEN a customer's address asked for again and again WHEN the hourly cap is reached
+    THEN no further code is sent and no further challenge can be won, so the guesses against
+    one customer stay bounded (each challenge allows MAX_TRIES); an hour later it works again."""
+    _, email = _customer_with_email(inst, tmp_path)
+    inbox = Inbox()
+    start = utcnow()
+
+    def ask(at: datetime) -> str:
+        challenge = start_portal_login(inst, email, now=at)
+        deliver_pending(inst.engine, [inbox], keyring=inst.keyring, now=at)
+        return challenge
+
+    for n in range(MAX_CODES_PER_HOUR):
+        ask(start + timedelta(minutes=n))
+    assert len(inbox.sent) == MAX_CODES_PER_HOUR
+    over = start + timedelta(minutes=MAX_CODES_PER_HOUR)
+    capped = ask(over)
+    assert len(inbox.sent) == MAX_CODES_PER_HOUR  # nothing more sent
+    with inst.engine.connect() as conn:
+        owner = conn.execute(
+            sa.text("SELECT customer_id FROM portal_challenges WHERE id = :id"), {"id": capped}
+        ).scalar()
+    assert owner is None  # dead: no code of any kind can open it
+    later = start + timedelta(hours=1, minutes=1)
+    challenge = ask(later)
+    assert len(inbox.sent) == MAX_CODES_PER_HOUR + 1
+    code = re.search(r"\b(\d{6})\b", inbox.sent[-1].text)
+    assert code and verify_portal_code(inst, challenge, code.group(1), now=later) is not None
+
+
+# PostgreSQL only: on SQLite writers are serialised by BEGIN IMMEDIATE, the race cannot happen
+@pytest.mark.parametrize("db_url", ["pg"], indirect=True)
+def test_tries_sent_at_once_cannot_pass_the_limit(inst: Installation, tmp_path: Path) -> None:
+    """GIVEN the last try of a challenge WHEN a try waits on the row while another try uses
+    that last one THEN the waiting try is refused, even with the right code."""
+    _, email = _customer_with_email(inst, tmp_path)
+    challenge = start_portal_login(inst, email)
+    code = _mailed_code(inst, Inbox())
+    table = sa.table("portal_challenges", sa.column("id"), sa.column("tries"))
+    with inst.engine.begin() as conn:
+        conn.execute(table.update().where(table.c.id == challenge).values(tries=MAX_TRIES - 1))
+    found: list[object] = []
+    with inst.engine.connect() as other:
+        other.begin()  # another try, under way: it holds the row
+        other.execute(table.update().where(table.c.id == challenge).values(tries=table.c.tries))
+        racer = threading.Thread(
+            target=lambda: found.append(verify_portal_code(inst, challenge, code))
+        )
+        racer.start()
+        deadline = time.monotonic() + 10
+        while not _waits_on_a_lock(inst, "UPDATE portal_challenges"):
+            assert time.monotonic() < deadline, "the try never waited on the row"
+            time.sleep(0.01)
+        other.execute(table.update().where(table.c.id == challenge).values(tries=MAX_TRIES))
+        other.commit()
+        racer.join(timeout=10)
+    assert found == [None]
+
+
+def _waits_on_a_lock(inst: Installation, statement: str) -> bool:
+    # A fresh transaction each look: pg_stat_activity is a snapshot per transaction.
+    with inst.engine.connect() as conn:
+        return (
+            conn.execute(
+                sa.text(
+                    "SELECT 1 FROM pg_stat_activity WHERE state = 'active'"
+                    " AND wait_event_type = 'Lock' AND starts_with(query, :statement)"
+                ),
+                {"statement": statement},
+            ).first()
+            is not None
+        )

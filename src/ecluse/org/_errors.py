@@ -12,7 +12,6 @@ __all__ = ["AuthError", "AuthFailure"]
 
 class AuthFailure(StrEnum):
     BAD_CREDENTIALS = "bad_credentials"  # unknown e-mail or wrong password (never told apart)
-    LOCKED = "locked"
     RATE_LIMITED = "rate_limited"
     TOTP_REQUIRED = "totp_required"  # password right, second factor missing: ask for it
     TOTP_ENROLMENT_REQUIRED = "totp_enrolment_required"
@@ -25,7 +24,6 @@ class AuthFailure(StrEnum):
 
 _MESSAGES = {
     AuthFailure.BAD_CREDENTIALS: "wrong e-mail or password",
-    AuthFailure.LOCKED: "account locked after repeated failures; try again later",
     AuthFailure.RATE_LIMITED: "too many attempts from this source; try again later",
     AuthFailure.TOTP_REQUIRED: "a one-time code is required",
     AuthFailure.TOTP_ENROLMENT_REQUIRED: "this role needs a one-time code: enrol TOTP first",

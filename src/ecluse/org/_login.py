@@ -55,7 +55,8 @@ def authenticate(
     Raises :class:`AuthError`; its ``reason`` tells the API what to answer. An unknown e-mail
     and a wrong password are indistinguishable, in message and in time. Failures (wrong
     password or code) count per account: after ``policy.lockout_failures`` the account is
-    locked for ``policy.lockout``. ``limiter`` and ``source`` (e.g. the client address) add a
+    locked for ``policy.lockout``, during which every attempt, even with the right password,
+    fails as ``bad_credentials``. ``limiter`` and ``source`` (e.g. the client address) add a
     per-source rate limit.
     """
     now = now or utcnow()
@@ -86,14 +87,15 @@ def authenticate(
         verify_password(policy, None, password)
         raise AuthError(AuthFailure.BAD_CREDENTIALS)
     locked = row.locked_until is not None and row.locked_until > now
-    if not verify_password(policy, row.password_hash, password):
-        if not locked:  # a locked account's lock is not extended by more guesses
-            _failure(engine, row.id, now, policy)
-        # Locked or not, a wrong password reads like an unknown e-mail: only someone who
-        # knows the password learns that the account exists and is locked.
-        raise AuthError(AuthFailure.BAD_CREDENTIALS, person_id=row.id)
+    right = verify_password(policy, row.password_hash, password)
     if locked:
-        raise AuthError(AuthFailure.LOCKED, person_id=row.id, retry_after=row.locked_until)
+        # Right password or wrong, a locked account answers like an unknown e-mail (and its
+        # lock is not extended): an answer that told the right password apart would let
+        # guessing go on through the lock, uncounted, and name the password when found.
+        raise AuthError(AuthFailure.BAD_CREDENTIALS, person_id=row.id)
+    if not right:
+        _failure(engine, row.id, now, policy)
+        raise AuthError(AuthFailure.BAD_CREDENTIALS, person_id=row.id)
     vendor_ok = row.status is None or contract_current(
         row.status, row.contract_start, row.contract_end, now
     )

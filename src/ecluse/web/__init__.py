@@ -12,6 +12,7 @@ from ecluse.web._app import create_console_app, create_console_router, secure_co
 from ecluse.web._charts import bar_chart, column_chart
 from ecluse.web._portal_auth import (
     CODE_MINUTES,
+    MAX_CODES_PER_HOUR,
     MAX_TRIES,
     PortalCustomer,
     end_portal_session,
@@ -22,6 +23,7 @@ from ecluse.web._portal_auth import (
 
 __all__ = [
     "CODE_MINUTES",
+    "MAX_CODES_PER_HOUR",
     "MAX_TRIES",
     "PortalCustomer",
     "bar_chart",

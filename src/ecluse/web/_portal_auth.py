@@ -1,9 +1,10 @@
 """Customer-portal sign-in by a one-time code sent by e-mail through the notify outbox.
 
 The code is six digits, stored only as an HMAC under the installation's session key, valid
-for 10 minutes and for at most 5 tries. Whether the address is known or not, the customer
-sees the same answer (no way to probe who is a customer). A signed-in customer holds a
-random session token whose SHA-256 alone is stored.
+for 10 minutes and for at most 5 tries; a customer is sent at most 5 codes an hour, so the
+guesses against one customer are bounded however many addresses ask. Whether the address is
+known or not, the customer sees the same answer (no way to probe who is a customer). A
+signed-in customer holds a random session token whose SHA-256 alone is stored.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ecluse.web._tables import portal_challenges, portal_sessions
 
 __all__ = [
     "CODE_MINUTES",
+    "MAX_CODES_PER_HOUR",
     "MAX_TRIES",
     "PortalCustomer",
     "end_portal_session",
@@ -35,6 +37,7 @@ __all__ = [
 
 CODE_MINUTES = 10
 MAX_TRIES = 5
+MAX_CODES_PER_HOUR = 5
 SESSION_HOURS = 2
 _WRITTEN = ("fr", "nl", "en")
 
@@ -54,8 +57,9 @@ def start_portal_login(
 ) -> str:
     """Open a sign-in challenge for ``email``; returns its id (to keep in a cookie).
 
-    A code is e-mailed only when exactly one customer has that address; otherwise the
-    challenge exists but no code can ever match it.
+    A code is e-mailed only when exactly one customer has that address and fewer than
+    ``MAX_CODES_PER_HOUR`` were sent to them in the last hour; otherwise the challenge
+    exists but no code can ever match it.
     """
     now = now or utcnow()
     address = email.strip()
@@ -72,6 +76,10 @@ def start_portal_login(
     expires = now + timedelta(minutes=CODE_MINUTES)
     key = inst.keyring.session_key
     with inst.engine.begin() as conn:
+        if customer_id is not None and _codes_sent(conn, customer_id, now) >= MAX_CODES_PER_HOUR:
+            # Each code allows MAX_TRIES guesses: without a cap per customer, asking again
+            # and again (from many addresses) would allow as many guesses as wanted.
+            customer_id = None
         conn.execute(
             portal_challenges.insert().values(
                 id=challenge_id,
@@ -103,6 +111,17 @@ def start_portal_login(
     return challenge_id
 
 
+def _codes_sent(conn: sa.Connection, customer_id: str, now: datetime) -> int:
+    c = portal_challenges.c
+    return int(
+        conn.execute(
+            sa.select(sa.func.count()).where(
+                c.customer_id == customer_id, c.created_at > now - timedelta(hours=1)
+            )
+        ).scalar_one()
+    )
+
+
 def verify_portal_code(
     inst: Installation, challenge_id: str, code: str, *, now: datetime | None = None
 ) -> tuple[str, PortalCustomer] | None:
@@ -114,15 +133,17 @@ def verify_portal_code(
     now = now or utcnow()
     code = code.strip().replace(" ", "")
     c = portal_challenges.c
+    live = (c.id == challenge_id, c.used_at.is_(None), c.expires_at > now)
     with inst.engine.begin() as conn:
-        row = conn.execute(sa.select(portal_challenges).where(c.id == challenge_id)).first()
-        if row is None or row.used_at is not None or row.expires_at <= now:
-            return None
-        if row.tries >= MAX_TRIES:
-            return None
-        conn.execute(
-            portal_challenges.update().where(c.id == challenge_id).values(tries=c.tries + 1)
+        # The try is counted and checked in one statement (compare-and-set): tries sent at
+        # once cannot all pass a count read before any of them was written, and the row
+        # stays locked by this update until commit.
+        counted = conn.execute(
+            portal_challenges.update().where(*live, c.tries < MAX_TRIES).values(tries=c.tries + 1)
         )
+        if counted.rowcount != 1:
+            return None
+        row = conn.execute(sa.select(c.customer_id, c.code_hash).where(c.id == challenge_id)).one()
         expected = _code_hash(inst.keyring.session_key, challenge_id, code)
         if row.customer_id is None or not hmac.compare_digest(expected, bytes(row.code_hash)):
             return None
