@@ -299,3 +299,27 @@ def test_agent_reads_the_thread_pseudonymised_and_replies(console: Console) -> N
     ]
     assert reply.status == "ready"
     assert customer.last_name in desk.messages.outgoing_text(reply.id)
+
+
+def test_text_no_database_can_store_gets_the_form_page_not_a_500(console: Console) -> None:
+    """GIVEN free-text form fields (sign-in, a note, a reply)
+    WHEN they hold a NUL character (PostgreSQL refuses it in text: a 500 in the driver)
+    THEN the console answers its 422 page naming the field, and nothing is stored."""
+    with httpx.Client(base_url=console.base) as client:
+        page = client.get("/login")
+        refused = client.post(
+            "/login",
+            data={"csrf": csrf_of(page.text), "email": "a\x00@example.be", "password": "x"},
+            follow_redirects=False,
+        )
+        assert refused.status_code == 422 and "email" in refused.text
+    login = console.login("agent", "Atlas Contact")
+    case_id = _agent_case(console, login.email)
+    history = desk_for(console.inst).history
+    with signed_in(console, login) as agent:
+        page = agent.get(f"/cases/{case_id}")
+        for path in (f"/cases/{case_id}/note", f"/cases/{case_id}/reply"):
+            sent = agent.post(path, data={"csrf": csrf_of(page.text), "text": "ok\x00not ok"})
+            assert sent.status_code == 422 and "text" in sent.text, path
+    principal = principal_for(console.inst.engine, find_person(console.inst.engine, login.email).id)
+    assert not any("not ok" in str(e) for e in history(principal, case_id))

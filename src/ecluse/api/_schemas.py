@@ -13,6 +13,7 @@ from pydantic import (
     field_validator,
 )
 
+from ecluse._storable import storable_text
 from ecluse.cases import OUTCOMES, Priority, RevealReason
 from ecluse.vocabulary import CaseStatus, CaseType, FieldClass
 
@@ -36,19 +37,7 @@ ID_PATTERN = r"^[A-Za-z0-9_-]{1,40}$"
 MAX_INT = 2_147_483_647
 
 
-def _storable(text: str) -> str:
-    # PostgreSQL refuses NUL in text and lone surrogates cannot be encoded: say so here
-    # rather than fail in the driver.
-    if "\x00" in text:
-        raise ValueError("must not contain NUL characters")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("must be valid Unicode text") from None
-    return text
-
-
-_Storable = AfterValidator(_storable)
+_Storable = AfterValidator(storable_text)
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 Email = Annotated[str, StringConstraints(min_length=1, max_length=320), _Storable]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=1024), _Storable]

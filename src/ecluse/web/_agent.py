@@ -11,6 +11,7 @@ from ecluse.cases import OUTCOMES, TRANSITIONS, CaseView, RevealReason, RevealRe
 from ecluse.errors import InputError
 from ecluse.org import list_people
 from ecluse.vocabulary import CaseStatus, FieldClass, Role
+from ecluse.web._forms import Storable
 from ecluse.web._session import Staff, require_role
 from ecluse.web._state import Page
 
@@ -91,7 +92,7 @@ def reveal(
     page: Staff,
     field: Annotated[str, Form(max_length=40)] = "",
     reason: Annotated[str, Form(max_length=40)] = "",
-    explanation: Annotated[str, Form(max_length=500)] = "",
+    explanation: Annotated[str, Form(max_length=500), Storable] = "",
 ) -> HTMLResponse:
     """The clear value is sent in this response only: never stored in a URL or a redirect."""
     assert page.me is not None
@@ -130,7 +131,7 @@ def move(
 
 @router.post("/cases/{case_id}/reply")
 def reply(
-    case_id: str, page: Staff, text: Annotated[str, Form(max_length=50_000)] = ""
+    case_id: str, page: Staff, text: Annotated[str, Form(max_length=50_000), Storable] = ""
 ) -> Response:
     """The reply goes out re-identified, or is held for review if it carries foreign data."""
     assert page.me is not None
@@ -139,7 +140,9 @@ def reply(
 
 
 @router.post("/cases/{case_id}/note")
-def note(case_id: str, page: Staff, text: Annotated[str, Form(max_length=10_000)] = "") -> Response:
+def note(
+    case_id: str, page: Staff, text: Annotated[str, Form(max_length=10_000), Storable] = ""
+) -> Response:
     assert page.me is not None
     page.state.desk.add_note(page.me, case_id, text)
     return RedirectResponse(f"/cases/{case_id}#history", status_code=303)
@@ -150,11 +153,11 @@ def request_edit(
     case_id: str,
     page: Staff,
     field: Annotated[str, Form(max_length=40)] = "",
-    value: Annotated[str, Form(max_length=200)] = "",
-    street: Annotated[str, Form(max_length=200)] = "",
-    house_number: Annotated[str, Form(max_length=20)] = "",
-    postcode: Annotated[str, Form(max_length=10)] = "",
-    city: Annotated[str, Form(max_length=100)] = "",
+    value: Annotated[str, Form(max_length=200), Storable] = "",
+    street: Annotated[str, Form(max_length=200), Storable] = "",
+    house_number: Annotated[str, Form(max_length=20), Storable] = "",
+    postcode: Annotated[str, Form(max_length=10), Storable] = "",
+    city: Annotated[str, Form(max_length=100), Storable] = "",
 ) -> HTMLResponse:
     assert page.me is not None
     new: Any = value

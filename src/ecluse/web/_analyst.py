@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from ecluse.vocabulary import CaseType, Role
 from ecluse.web._charts import bar_chart
+from ecluse.web._forms import Storable
 from ecluse.web._session import Anonymous, Staff, require_role
 from ecluse.web._signin import with_pre_cookie
 from ecluse.web._state import Page
@@ -84,7 +85,7 @@ def decide(
     case_id: str,
     page: Staff,
     action: Annotated[str, Form(max_length=40)] = "",
-    reason: Annotated[str, Form(max_length=500)] = "",
+    reason: Annotated[str, Form(max_length=500), Storable] = "",
 ) -> Response:
     assert page.me is not None
     _review(page).decide(page.me, case_id, action, reason, page.now)
@@ -107,7 +108,7 @@ def second_analyst(
 def restore(
     case_id: str,
     page: Staff,
-    reason: Annotated[str, Form(max_length=500)] = "",
+    reason: Annotated[str, Form(max_length=500), Storable] = "",
     wrongful: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
     assert page.me is not None
@@ -122,7 +123,7 @@ def contest_form(token: str, page: Anonymous) -> HTMLResponse:
 
 @router.post("/portal/contest/{token}", response_class=HTMLResponse)
 def contest(
-    token: str, page: Anonymous, text: Annotated[str, Form(max_length=5000)] = ""
+    token: str, page: Anonymous, text: Annotated[str, Form(max_length=5000), Storable] = ""
 ) -> HTMLResponse:
     _review(page).contest(token[:128], text, page.now)
     return with_pre_cookie(page, "contest.html", token=token[:128], done=True)

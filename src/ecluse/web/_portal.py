@@ -17,6 +17,7 @@ from ecluse.ledger import NewEntry
 from ecluse.org import AuthError
 from ecluse.privacy import access_report, render_access_report_html
 from ecluse.vault import vault_of
+from ecluse.web._forms import Storable
 from ecluse.web._portal_auth import end_portal_session, start_portal_login, verify_portal_code
 from ecluse.web._security import PORTAL_COOKIE, PRE_COOKIE
 from ecluse.web._session import Anonymous, Customer
@@ -39,7 +40,7 @@ def portal_login_form(page: Anonymous) -> HTMLResponse:
 
 @router.post("/login")
 def portal_login(
-    request: Request, page: Anonymous, email: Annotated[str, Form(max_length=320)] = ""
+    request: Request, page: Anonymous, email: Annotated[str, Form(max_length=320), Storable] = ""
 ) -> Response:
     # Each request sends an e-mail: the same per-source limit as sign-ins keeps this page
     # from being used to flood someone's mailbox.
@@ -61,7 +62,7 @@ def portal_code_form(page: Anonymous) -> HTMLResponse:
 
 @router.post("/code", response_class=HTMLResponse)
 def portal_code(
-    request: Request, page: Anonymous, code: Annotated[str, Form(max_length=12)] = ""
+    request: Request, page: Anonymous, code: Annotated[str, Form(max_length=12), Storable] = ""
 ) -> Response:
     challenge = request.cookies.get(_CHALLENGE_COOKIE, "")
     found = verify_portal_code(page.state.inst, challenge[:64], code) if challenge else None

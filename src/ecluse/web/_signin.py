@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ecluse.ledger import EntryKind, NewEntry
 from ecluse.org import AuthError, AuthFailure, authenticate, get_person, logout
 from ecluse.vocabulary import Role
+from ecluse.web._forms import Storable
 from ecluse.web._i18n import LANGUAGES
 from ecluse.web._security import (
     LANG_COOKIE,
@@ -62,9 +63,9 @@ def login_form(page: Anonymous) -> HTMLResponse:
 def login(
     request: Request,
     page: Anonymous,
-    email: Annotated[str, Form(max_length=320)] = "",
-    password: Annotated[str, Form(max_length=1024)] = "",
-    totp: Annotated[str, Form(max_length=12)] = "",
+    email: Annotated[str, Form(max_length=320), Storable] = "",
+    password: Annotated[str, Form(max_length=1024), Storable] = "",
+    totp: Annotated[str, Form(max_length=12), Storable] = "",
 ) -> Response:
     st = page.state
     source = request.client.host if request.client else "unknown"
