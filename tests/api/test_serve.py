@@ -36,19 +36,23 @@ def _port() -> int:
         return int(s.getsockname()[1])
 
 
+CAPABILITY = "c4pab1l1tyT0kenPlanted"
+
+
 def _start(data_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "ECLUSE_DATA_DIR": str(data_dir)}
     cmd = [sys.executable, "-m", "ecluse", "serve", "--port", str(port)]
     cmd += ["--workers", str(workers), "--insecure-cookie"]
+    # the access log (stdout) read with the rest (stderr), for what it must not hold
     return subprocess.Popen(
-        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
     )
 
 
 def _wait_healthy(proc: subprocess.Popen[bytes], base: str) -> None:
     deadline = time.monotonic() + 180  # imports are slow on a loaded machine
     while True:
-        assert proc.poll() is None, proc.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
+        assert proc.poll() is None, proc.stdout.read().decode()[-2000:]  # type: ignore[union-attr]
         try:
             if httpx.get(f"{base}/health", timeout=2).status_code == 200:
                 return
@@ -66,8 +70,8 @@ def _stop(proc: subprocess.Popen[bytes]) -> str:
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
-    log = proc.stderr.read().decode()  # type: ignore[union-attr]
-    proc.stderr.close()  # type: ignore[union-attr]
+    log = proc.stdout.read().decode()  # type: ignore[union-attr]
+    proc.stdout.close()  # type: ignore[union-attr]
     return log
 
 
@@ -242,6 +246,9 @@ def test_ecluse_serve_answers_on_loopback(tmp_path: Path) -> None:
             assert login.status_code == 200
             assert client.get("/auth/me").json()["role"] == "agent"
             assert client.get("/cases").status_code == 200
+            # a customer's contest link: the capability it carries stays out of the log
+            contest = httpx.get(f"http://127.0.0.1:{port}/portal/contest/{CAPABILITY}")
+            assert contest.status_code < 500
             for case_id in case_ids * 3:
                 assert client.get(f"/cases/{case_id}").status_code == 200
             # The writer stops (its own log then counts the nine views): the views go on,
@@ -266,6 +273,8 @@ def test_ecluse_serve_answers_on_loopback(tmp_path: Path) -> None:
     finally:
         log = _stop(proc)
     assert AGENT not in log and password not in log
+    assert "GET /api/v1/cases HTTP/1.1" in log  # the access log was read
+    assert CAPABILITY not in log and "/portal/contest/…" in log
     assert "ledger writer: 9 entries in " in log  # the nine views, recorded by the writer
     assert "ledger writer exited (0)" in log
     assert re.search(r"ledger writer: [3-6] entries in ", log)  # the second writer's share

@@ -51,6 +51,7 @@ def serve(
     import uvicorn
     from uvicorn.config import STARTUP_FAILURE
 
+    from ecluse.api._logging import log_config
     from ecluse.installation import open_installation
 
     # Open once here so a bad data directory fails with a clear message before forking;
@@ -67,6 +68,7 @@ def serve(
         host=host,
         port=port,
         access_log=access_log,
+        log_config=log_config(),
         log_level="info",
         proxy_headers=True,
     )
