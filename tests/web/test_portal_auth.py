@@ -143,6 +143,20 @@ def test_codes_per_customer_are_capped(inst: Installation, tmp_path: Path) -> No
     assert code and verify_portal_code(inst, challenge, code.group(1), now=later) is not None
 
 
+def test_expired_challenges_are_purged_a_day_later(inst: Installation, tmp_path: Path) -> None:
+    """GIVEN challenges of a sign-in two days ago and of one an hour ago
+    WHEN someone starts signing in THEN only the recent ones are kept: the table holds what
+    the hourly count and the live codes need, not every challenge ever made."""
+    _, email = _customer_with_email(inst, tmp_path)
+    now = utcnow()
+    old = start_portal_login(inst, email, now=now - timedelta(days=2))
+    recent = start_portal_login(inst, "nobody@example.be", now=now - timedelta(hours=1))
+    current = start_portal_login(inst, email, now=now)
+    with inst.engine.connect() as conn:
+        kept = set(conn.execute(sa.text("SELECT id FROM portal_challenges")).scalars())
+    assert kept == {recent, current} and old not in kept
+
+
 # PostgreSQL only: on SQLite writers are serialised by BEGIN IMMEDIATE, the race cannot happen
 @pytest.mark.parametrize("db_url", ["pg"], indirect=True)
 def test_tries_sent_at_once_cannot_pass_the_limit(inst: Installation, tmp_path: Path) -> None:

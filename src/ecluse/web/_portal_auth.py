@@ -39,6 +39,7 @@ CODE_MINUTES = 10
 MAX_TRIES = 5
 MAX_CODES_PER_HOUR = 5
 SESSION_HOURS = 2
+_KEPT_DAYS = 1
 _WRITTEN = ("fr", "nl", "en")
 
 
@@ -76,6 +77,12 @@ def start_portal_login(
     expires = now + timedelta(minutes=CODE_MINUTES)
     key = inst.keyring.session_key
     with inst.engine.begin() as conn:
+        # challenges kept a day past their expiry (the hour's count needs one hour of them)
+        conn.execute(
+            portal_challenges.delete().where(
+                portal_challenges.c.expires_at < now - timedelta(days=_KEPT_DAYS)
+            )
+        )
         if customer_id is not None and _codes_sent(conn, customer_id, now) >= MAX_CODES_PER_HOUR:
             # Each code allows MAX_TRIES guesses: without a cap per customer, asking again
             # and again (from many addresses) would allow as many guesses as wanted.

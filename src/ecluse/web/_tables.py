@@ -19,6 +19,9 @@ portal_challenges = sa.Table(
     sa.Column("expires_at", UTCDateTime, nullable=False),
     sa.Column("tries", sa.Integer, nullable=False, server_default="0"),
     sa.Column("used_at", UTCDateTime, nullable=True),
+    # the codes a customer was sent in the last hour; the expired ones to purge
+    sa.Index("ix_portal_challenges_customer_created", "customer_id", "created_at"),
+    sa.Index("ix_portal_challenges_expires_at", "expires_at"),
 )
 
 portal_sessions = sa.Table(
