@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -10,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy.engine import Engine
 
 from ecluse.config import load_settings
 from ecluse.errors import ConfigError, InputError
@@ -170,6 +174,154 @@ def test_a_locked_account_does_not_tell_the_right_password_apart(world: World) -
     answers.append((unknown.value.reason, str(unknown.value), unknown.value.retry_after))
     assert len(set(answers)) == 1 and answers[0][0] is AuthFailure.BAD_CREDENTIALS
     login(world, "agent@atlas.example", now=NOW + 16 * MIN)  # the lock still ends on time
+
+
+@pytest.mark.parametrize("db_url", ["pg"], indirect=True)
+def test_guesses_sent_at_once_cannot_pass_the_limit(world: World) -> None:
+    """GIVEN many more wrong guesses than the limit, sent at once (held at the account's row by
+    an attempt under way, then let go together) WHEN they go through THEN only the limit's
+    worth count and are checked: the account is locked and no failure is counted past it."""
+    guesses = 2 * world.policy.lockout_failures + 2
+    answers: list[AuthFailure] = []
+
+    def guess() -> None:
+        try:
+            login(world, "agent@atlas.example", "wrong password 123")
+        except AuthError as exc:
+            answers.append(exc.reason)
+
+    with world.engine.connect() as other:
+        other.begin()  # another attempt, under way: it holds the row
+        _holding(other, world)
+        threads = [threading.Thread(target=guess) for _ in range(guesses)]
+        for thread in threads:
+            thread.start()
+        _wait_for(lambda: _waiting_on_people(world.engine) == guesses)
+        other.commit()
+        for thread in threads:
+            thread.join(timeout=10)
+    assert answers == [AuthFailure.BAD_CREDENTIALS] * guesses
+    # Checked before being counted, every guess counted: the limit reached twice over and
+    # two failures more (failed_logins 2). Counted first, the guesses past the limit were
+    # refused under the lock and left no trace.
+    assert _agent_lock(world) == (0, NOW + world.policy.lockout)
+    with pytest.raises(AuthError) as exc:
+        login(world, "agent@atlas.example")
+    assert reason(exc) is AuthFailure.BAD_CREDENTIALS
+
+
+@pytest.mark.parametrize("db_url", ["pg"], indirect=True)
+def test_the_right_password_cannot_slip_in_beside_the_last_allowed_guess(world: World) -> None:
+    """GIVEN one guess left and a wrong one under way (holding the account's row) WHEN the
+    right password comes at that very moment THEN it is refused: the guess under way used the
+    last try and locked the account, and the right password was not checked in its place."""
+    for _ in range(world.policy.lockout_failures - 1):
+        with pytest.raises(AuthError):
+            login(world, "agent@atlas.example", "wrong password 123")
+    found: list[object] = []
+
+    def right() -> None:
+        try:
+            found.append(login(world, "agent@atlas.example"))
+        except AuthError as exc:
+            found.append(exc.reason)
+
+    with world.engine.connect() as other:
+        other.begin()  # the last allowed guess, under way: it holds the row
+        _holding(other, world)
+        racer = threading.Thread(target=right)
+        racer.start()
+        _wait_for(lambda: _waiting_on_people(world.engine) == 1)
+        # ... and it was wrong: it is the limit-th failure, which locks the account.
+        other.execute(
+            _touch_agent(world).values(failed_logins=0, locked_until=NOW + world.policy.lockout)
+        )
+        other.commit()
+        racer.join(timeout=10)
+    assert found == [AuthFailure.BAD_CREDENTIALS]
+    assert _agent_lock(world) == (0, NOW + world.policy.lockout)
+
+
+def test_the_right_password_without_its_code_is_not_a_failure(world: World) -> None:
+    """GIVEN a person with TOTP WHEN the right password comes without a code (asking for it)
+    THEN the attempt is not a failure, even next to the limit; wrong codes still are."""
+    enrolment = enrol_totp(world.engine, world.analyst.id, keyring=world.keyring)
+    confirm_totp(
+        world.engine, world.analyst.id, code(enrolment.secret, NOW), now=NOW, keyring=world.keyring
+    )
+    later = NOW + MIN
+    with pytest.raises(AuthError):
+        login(world, "analyst@op.example", "wrong password 123", now=later)
+    with pytest.raises(AuthError) as exc:
+        login(world, "analyst@op.example", now=later)
+    assert reason(exc) is AuthFailure.TOTP_REQUIRED
+    assert _lock_of(world, world.analyst.id) == (1, None)
+    for _ in range(world.policy.lockout_failures - 2):
+        with pytest.raises(AuthError):
+            login(world, "analyst@op.example", "wrong password 123", now=later)
+    for _ in range(2):  # each would have been the limit-th failure
+        with pytest.raises(AuthError) as exc:
+            login(world, "analyst@op.example", now=later)
+        assert reason(exc) is AuthFailure.TOTP_REQUIRED
+    assert _lock_of(world, world.analyst.id) == (world.policy.lockout_failures - 1, None)
+    with pytest.raises(AuthError) as exc:
+        login(world, "analyst@op.example", totp="000000", now=later)
+    assert reason(exc) is AuthFailure.TOTP_INVALID  # the limit-th failure: locked
+    with pytest.raises(AuthError) as exc:
+        login(world, "analyst@op.example", totp=code(enrolment.secret, later), now=later)
+    assert reason(exc) is AuthFailure.BAD_CREDENTIALS
+
+
+def _touch_agent(world: World) -> sa.Update:
+    people = t.people.c
+    return (
+        sa.update(t.people)
+        .where(people.id == world.agent.id)
+        .values(failed_logins=people.failed_logins)
+    )
+
+
+def _agent_lock(world: World) -> tuple[int, datetime | None]:
+    return _lock_of(world, world.agent.id)
+
+
+def _lock_of(world: World, person_id: int) -> tuple[int, datetime | None]:
+    people = t.people.c
+    with world.engine.connect() as conn:
+        row = conn.execute(
+            sa.select(people.failed_logins, people.locked_until).where(people.id == person_id)
+        ).one()
+    return row.failed_logins, row.locked_until
+
+
+def _holding(conn: sa.Connection, world: World) -> None:
+    """Hold the agent's row on ``conn``: an attempt under way."""
+    conn.execute(_touch_agent(world))
+
+
+def _waiting_on_people(engine: Engine) -> int:
+    """How many statements wait on a lock while writing this test's people table
+    (PostgreSQL). A writer holds a lock on the table itself while it waits for the row: that
+    table's OID tells it from the tests of other xdist workers, each in a schema of its own."""
+    # A fresh transaction each look: pg_stat_activity is a snapshot per transaction.
+    with engine.connect() as conn:
+        return int(
+            conn.execute(
+                sa.text(
+                    "SELECT count(DISTINCT a.pid) FROM pg_stat_activity a"
+                    " JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'relation'"
+                    " AND l.relation = 'org_people'::regclass"
+                    " WHERE a.wait_event_type = 'Lock'"
+                )
+            ).scalar_one()
+        )
+
+
+def _wait_for(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 10
+    while not condition():
+        assert time.monotonic() < deadline, "the attempts never waited on the row"
+        time.sleep(0.01)
 
 
 # -- TOTP ----------------------------------------------------------------------------------------

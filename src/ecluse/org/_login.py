@@ -56,8 +56,9 @@ def authenticate(
     and a wrong password are indistinguishable, in message and in time. Failures (wrong
     password or code) count per account: after ``policy.lockout_failures`` the account is
     locked for ``policy.lockout``, during which every attempt, even with the right password,
-    fails as ``bad_credentials``. ``limiter`` and ``source`` (e.g. the client address) add a
-    per-source rate limit.
+    fails as ``bad_credentials``. An attempt is counted before its password is checked, so
+    attempts sent at once are bounded by the lockout too. ``limiter`` and ``source`` (e.g. the
+    client address) add a per-source rate limit.
     """
     now = now or utcnow()
     if limiter is not None and source is not None:
@@ -74,7 +75,6 @@ def authenticate(
                 p.role,
                 p.active,
                 p.password_hash,
-                p.locked_until,
                 p.totp_secret,
                 v.status,
                 v.contract_start,
@@ -86,33 +86,36 @@ def authenticate(
     if row is None:
         verify_password(policy, None, password)
         raise AuthError(AuthFailure.BAD_CREDENTIALS)
-    locked = row.locked_until is not None and row.locked_until > now
+    counted = _count_attempt(engine, row.id, now, policy)
     right = verify_password(policy, row.password_hash, password)
-    if locked:
+    if not counted:
         # Right password or wrong, a locked account answers like an unknown e-mail (and its
         # lock is not extended): an answer that told the right password apart would let
         # guessing go on through the lock, uncounted, and name the password when found.
         raise AuthError(AuthFailure.BAD_CREDENTIALS, person_id=row.id)
     if not right:
-        _failure(engine, row.id, now, policy)
-        raise AuthError(AuthFailure.BAD_CREDENTIALS, person_id=row.id)
+        raise AuthError(AuthFailure.BAD_CREDENTIALS, person_id=row.id)  # counted: a failure
     vendor_ok = row.status is None or contract_current(
         row.status, row.contract_start, row.contract_end, now
     )
+    failure: AuthFailure | None = None
     if not row.active or not vendor_ok:
-        raise AuthError(AuthFailure.NO_ACCESS, person_id=row.id)
-    if row.totp_secret is None:
+        failure = AuthFailure.NO_ACCESS
+    elif row.totp_secret is None:
         if Role(row.role) in TOTP_REQUIRED_ROLES:
-            raise AuthError(AuthFailure.TOTP_ENROLMENT_REQUIRED, person_id=row.id)
+            failure = AuthFailure.TOTP_ENROLMENT_REQUIRED
     elif not totp:
-        raise AuthError(AuthFailure.TOTP_REQUIRED, person_id=row.id)
-    else:
+        failure = AuthFailure.TOTP_REQUIRED
+    if failure is not None:
+        # The right password, but no session: not a failure, so the attempt is given back.
+        _uncount_attempt(engine, row.id, now, policy)
+        raise AuthError(failure, person_id=row.id)
+    if row.totp_secret is not None and totp:
         with engine.begin() as conn:
             secret = open_totp(keyring, row.id, row.totp_secret)
             ok = use_totp(conn, row.id, secret, totp, now, policy.totp_window)
         if not ok:
-            _failure(engine, row.id, now, policy)
-            raise AuthError(AuthFailure.TOTP_INVALID, person_id=row.id)
+            raise AuthError(AuthFailure.TOTP_INVALID, person_id=row.id)  # counted: a failure
     return _open_session(engine, row.id, row.password_hash, password, now, policy)
 
 
@@ -142,20 +145,51 @@ def _open_session(
     )
 
 
-def _failure(engine: Engine, person_id: int, now: datetime, policy: AccountPolicy) -> None:
+def _unlocked(now: datetime) -> sa.ColumnElement[bool]:
+    c = t.people.c
+    return sa.or_(c.locked_until.is_(None), c.locked_until <= now)
+
+
+def _count_attempt(engine: Engine, person_id: int, now: datetime, policy: AccountPolicy) -> bool:
+    """Count an attempt as a failure before its password is checked; ``False`` when locked.
+
+    One compare-and-set statement: attempts sent at once cannot all pass a lock state read
+    before any of them was written, so at most ``lockout_failures`` are checked per lock. The
+    attempt that reaches the limit locks the account (it is still checked: a success clears
+    the lock) and the count starts afresh, as it does when the lock ends.
+    """
+    c = t.people.c
+    reaches = c.failed_logins + 1 >= policy.lockout_failures
+    until = sa.literal(now + policy.lockout, c.locked_until.type)
     with engine.begin() as conn:
-        # Increment in SQL so concurrent failures all count.
+        counted = conn.execute(
+            sa.update(t.people)
+            .where(c.id == person_id, _unlocked(now))
+            .values(
+                failed_logins=sa.case((reaches, 0), else_=c.failed_logins + 1),
+                locked_until=sa.case((reaches, until), else_=c.locked_until),
+            )
+        )
+    return counted.rowcount == 1
+
+
+def _uncount_attempt(engine: Engine, person_id: int, now: datetime, policy: AccountPolicy) -> None:
+    """Give back an attempt counted by :func:`_count_attempt`, unless the account has been
+    locked since by others (the lock stands)."""
+    c = t.people.c
+    locked_by_it = sa.and_(c.failed_logins == 0, c.locked_until == now + policy.lockout)
+    with engine.begin() as conn:
         conn.execute(
             sa.update(t.people)
-            .where(t.people.c.id == person_id)
-            .values(failed_logins=t.people.c.failed_logins + 1)
-        )
-        count = conn.execute(
-            sa.select(t.people.c.failed_logins).where(t.people.c.id == person_id)
-        ).scalar_one()
-        if count >= policy.lockout_failures:
-            conn.execute(
-                sa.update(t.people)
-                .where(t.people.c.id == person_id)
-                .values(failed_logins=0, locked_until=now + policy.lockout)
+            .where(
+                c.id == person_id,
+                sa.or_(sa.and_(c.failed_logins > 0, _unlocked(now)), locked_by_it),
             )
+            .values(
+                failed_logins=sa.case(
+                    (c.failed_logins > 0, c.failed_logins - 1),
+                    else_=max(policy.lockout_failures - 1, 0),
+                ),
+                locked_until=sa.case((c.failed_logins > 0, c.locked_until), else_=None),
+            )
+        )
