@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from ecluse.errors import InputError, NotFound, PermissionDenied
 from ecluse.notify import SmtpChannel, SmtpConfig, deliver_pending
 from ecluse.org import add_person
 from ecluse.review import HttpProvisioning, Review, review_report
+from ecluse.review._tables import line_measures
 from ecluse.usage import ProposedAction, Severity
 from ecluse.vocabulary import CaseType, Role
 
@@ -202,3 +204,47 @@ def test_reasons_and_actions_are_validated(world: World) -> None:
         )
     with pytest.raises(InputError):
         review.decide(analyst, opened.case_id, "no_action", "ok", now=NOW)
+
+
+def test_a_measures_reason_is_sealed_under_the_customers_key(
+    world: World, smtp_server: SmtpPeer, provisioning: ProvisioningPeer
+) -> None:
+    """GIVEN an analyst's reason for a suspension (typed text about a customer's line)
+    WHEN it is stored and the second analyst approves THEN the database holds it sealed under
+    the customer's data key, never in clear; the customer's decision notice still carries it;
+    and once the customer is erased it can no longer be read."""
+    customer_id, msisdn = _customer_with_line(world)
+    review = Review(world.desk, control=HttpProvisioning(provisioning.url))
+    alert = make_alert(world, msisdn, "sim_box", Severity.HIGH, legitimate=False)
+    (opened,) = review.open_from_alerts([alert], now=NOW)
+    analyst = world.who("analyst@lumen.example")
+    planted = "Planted reason 7c1e: calls to sixty numbers at night"
+    proposed = review.decide(
+        analyst, opened.case_id, "suspension", planted, now=NOW + timedelta(hours=1)
+    )
+    second = world.who(_second_analyst(world))
+    review.approve_suspension(second, proposed["measure_id"], now=NOW + timedelta(hours=2))
+    with world.inst.engine.connect() as conn:
+        clear, sealed = conn.execute(
+            sa.select(line_measures.c.reason, line_measures.c.sealed_reason).where(
+                line_measures.c.id == proposed["measure_id"]
+            )
+        ).one()
+    assert clear is None and sealed and planted.encode() not in bytes(sealed)
+    channel = SmtpChannel(
+        SmtpConfig(host=smtp_server.host, port=smtp_server.port, security="none", sender="c@x.be")
+    )
+    later = NOW + timedelta(hours=3)
+    deliver_pending(world.inst.engine, [channel], keyring=world.inst.keyring, now=later)
+    channel.close()
+    bodies = [
+        " ".join(m.get_body(preferencelist=("plain",)).get_content().split())  # type: ignore[union-attr]
+        for m in smtp_server.messages
+    ]
+    assert any(planted in body for body in bodies)  # the decision notice
+    world.desk.vault.erase(customer_id)
+    with world.inst.engine.connect() as conn, pytest.raises(NotFound):
+        measure = conn.execute(
+            sa.select(line_measures).where(line_measures.c.id == proposed["measure_id"])
+        ).one()
+        review._reason(conn, customer_id, measure)

@@ -62,6 +62,7 @@ _PRIORITY = {
 }
 _AAD_CONTEST = b"|contest"
 _AAD_TOKEN = b"|contest-token"
+_AAD_REASON = b"|measure-reason"
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,7 @@ class Review:
                 measure_id = self._insert_measure(
                     conn,
                     case.id,
+                    customer_id,
                     alert.line_id,
                     ProposedAction.OUTGOING_INTERNATIONAL_BLOCK,
                     "system",
@@ -303,7 +305,15 @@ class Review:
             if chosen in MEASURES:
                 state = "pending_second" if chosen is ProposedAction.SUSPENSION else "active"
                 measure_id = self._insert_measure(
-                    conn, case_id, row.line_id, chosen, principal.handle, reason, now, state=state
+                    conn,
+                    case_id,
+                    case.customer_id,
+                    row.line_id,
+                    chosen,
+                    principal.handle,
+                    reason,
+                    now,
+                    state=state,
                 )
             conn.execute(
                 usage_reviews.update()
@@ -373,9 +383,10 @@ class Review:
                 )
             )
             customer_id = self.desk.get(m.case_id).customer_id
+            reason = self._reason(conn, customer_id, m)
         if approve:
             self._apply(measure_id, now)
-            self._notify_decision(m.case_id, ProposedAction.SUSPENSION, m.reason, now)
+            self._notify_decision(m.case_id, ProposedAction.SUSPENSION, reason, now)
         self._ledger(
             principal.handle,
             m.case_id,
@@ -579,6 +590,7 @@ class Review:
         self,
         conn: Connection,
         case_id: str,
+        customer_id: str,
         line_id: str,
         measure: ProposedAction,
         by: str,
@@ -598,13 +610,23 @@ class Review:
                 automatic=automatic,
                 proposed_by=by,
                 approved_by=None,
-                reason=reason[:500],
+                sealed_reason=self.desk.vault.data_key(conn, customer_id).seal(
+                    reason[:500].encode(), case_id.encode() + _AAD_REASON
+                ),
                 created_at=now,
                 applied_at=now if state == "active" else None,
                 review_by=review_by,
             )
         )
         return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def _reason(self, conn: Connection, customer_id: str, measure: Any) -> str:
+        """A measure's reason, opened with the customer's data key (or, written before the
+        reasons were sealed, as it was stored)."""
+        if measure.sealed_reason is None:
+            return str(measure.reason or "")
+        key = self.desk.vault.data_key(conn, customer_id)
+        return key.open(measure.sealed_reason, measure.case_id.encode() + _AAD_REASON).decode()
 
     def _measure_target(self, measure_id: int) -> tuple[Any, str]:
         with reading(self.engine) as conn:

@@ -40,7 +40,10 @@ line_measures = sa.Table(
     sa.Column("automatic", sa.Boolean, nullable=False),
     sa.Column("proposed_by", sa.String(32), nullable=False),  # handle, or "system"
     sa.Column("approved_by", sa.String(32), nullable=True),
-    sa.Column("reason", sa.String(500), nullable=False),
+    # the analyst's reason, sealed under the customer's data key (migration 0022); ``reason``
+    # holds, in clear, only the reasons written before
+    sa.Column("reason", sa.String(500), nullable=True),
+    sa.Column("sealed_reason", sa.LargeBinary, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("applied_at", UTCDateTime, nullable=True),
     sa.Column("review_by", UTCDateTime, nullable=True),  # automatic block: human review deadline
