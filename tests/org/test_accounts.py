@@ -192,7 +192,7 @@ def test_guesses_sent_at_once_cannot_pass_the_limit(world: World) -> None:
 
     with world.engine.connect() as other:
         other.begin()  # another attempt, under way: it holds the row
-        _holding(other, world)
+        other.execute(_touch_agent(world))
         threads = [threading.Thread(target=guess) for _ in range(guesses)]
         for thread in threads:
             thread.start()
@@ -228,7 +228,7 @@ def test_the_right_password_cannot_slip_in_beside_the_last_allowed_guess(world: 
 
     with world.engine.connect() as other:
         other.begin()  # the last allowed guess, under way: it holds the row
-        _holding(other, world)
+        other.execute(_touch_agent(world))
         racer = threading.Thread(target=right)
         racer.start()
         _wait_for(lambda: _waiting_on_people(world.engine) == 1)
@@ -292,11 +292,6 @@ def _lock_of(world: World, person_id: int) -> tuple[int, datetime | None]:
             sa.select(people.failed_logins, people.locked_until).where(people.id == person_id)
         ).one()
     return row.failed_logins, row.locked_until
-
-
-def _holding(conn: sa.Connection, world: World) -> None:
-    """Hold the agent's row on ``conn``: an attempt under way."""
-    conn.execute(_touch_agent(world))
 
 
 def _waiting_on_people(engine: Engine) -> int:

@@ -262,17 +262,14 @@ class PolicyEngine:
         load. If an ``on_change`` listener raises, the change does not take effect either.
         """
         with self._reloading:  # one reload at a time: each change is reported once
-            for _ in range(_READ_ATTEMPTS - 1):
+            for _ in range(_READ_ATTEMPTS):
                 try:
                     return self._reload()
                 except _StillChanging:
                     time.sleep(0.01)
-            try:
-                return self._reload()
-            except _StillChanging:
-                raise PolicyError(
-                    [PolicyProblem(str(self.override_dir), None, "files kept changing while read")]
-                ) from None
+            raise PolicyError(
+                [PolicyProblem(str(self.override_dir), None, "files kept changing while read")]
+            )
 
     def _reload(
         self, settled: tuple[tuple[str, int, int], ...] | None = None

@@ -116,10 +116,6 @@ class Customer:
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
 
     @classmethod
-    def from_record(cls, customer_id: str, external_id: str | None, blob: bytes) -> Customer:
-        return cls.from_data(customer_id, external_id, record_data(blob))
-
-    @classmethod
     def from_data(cls, customer_id: str, external_id: str | None, data: dict[str, Any]) -> Customer:
         """The customer of a decoded record (:func:`record_data`)."""
 

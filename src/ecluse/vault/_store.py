@@ -317,7 +317,7 @@ class Vault:
         row = conn.execute(sa.select(c.record, c.index_keys).where(c.id == customer_id)).first()
         if row is None or row.record is None:
             raise NotFound(f"customer {customer_id} not found")
-        record: dict[str, Any] = json.loads(key.open(row.record, record_aad(customer_id)))
+        record = record_data(key.open(row.record, record_aad(customer_id)))
         change(record)
         blob = json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode()
         entries = index_entries(record, self.keyring.indexer)
