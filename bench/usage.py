@@ -249,7 +249,7 @@ def worker_pandas(data: Path) -> dict[str, Any]:
     feat = pandas_features(data)
     wall, cpu = time.perf_counter() - w0, time.process_time() - c0
     records = int(feat["n_records"].sum())
-    # same numbers as the SQL definition?
+    # same numbers as Ecluse's features (feed, kernel, per-line SQL)?
     from ecluse.usage import DuckDBEngine, UsageConfig, compute_features
 
     eng = DuckDBEngine()
@@ -386,15 +386,16 @@ def main() -> None:
     lines.append("")
     lines.append(
         f"DuckDB / pandas on the same {pand['records']:,} records: **{ratio:.1f}×** in wall "
-        f"time, {cpu_ratio:.1f}× in CPU time (pandas features equal to the SQL features: "
+        f"time, {cpu_ratio:.1f}× in CPU time (pandas features equal to Ecluse's: "
         f"{'yes' if pand['same_as_sql'] else 'NO'})."
     )
     body = "\n".join(
         [
             f"`.venv/bin/python bench/usage.py {shlex.join(sys.argv[1:])}` — {where}.",
             "",
-            "Scoring = the daily job from Parquet: features per line and day (one SQL "
-            "definition), day detectors, alerts. Simulated records, one day, ~35 per line.",
+            "Scoring = the daily job from Parquet, in a fresh process: features per line and day "
+            "(one definition: a DuckDB feed, the numba kernel, per-line SQL), day detectors, "
+            "alerts. Simulated records, one day, ~35 per line.",
             "",
             *lines,
             *(_quality_table(quality) if quality else []),

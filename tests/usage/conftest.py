@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +33,7 @@ def spark() -> Iterator[Any]:
         warnings.simplefilter("ignore", FutureWarning)
         from pyspark.sql import SparkSession
 
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # the kernel runs in workers
         session = (
             SparkSession.builder.master("local[2]")
             .appName("ecluse-usage-tests")

@@ -1,14 +1,20 @@
 """Analytics engines that run the feature job: DuckDB (default) and Apache Spark (local/cluster).
 
-Both expose the same three operations: register the inputs, materialise a query under a name,
-and fetch a (small) query result as an Arrow table. Only the ``records`` view differs, because
-reading Parquet and computing epoch seconds are spelt differently. Files of earlier versions'
-stores, with the numbers as text, are read apart and their numbers converted (the same SQL on
-both engines), so that the features always see the integer numbers of the current store.
+Both expose the same operations: register the inputs, run the feature kernel over a query's
+records, define a query under a name, and fetch a (small) query result as an Arrow table.
+They differ in how the records reach the kernel (DuckDB streams its result, in the store's
+order; Spark partitions the records by line and sorts each partition), in the ``records`` view
+(reading Parquet is spelt differently) and in the few spellings of ``_features.Dialect``.
+Files of earlier versions' stores, with the numbers as text, are read apart and their numbers
+converted (the same SQL on both engines), so that the features always see the integer numbers
+of the current store.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +23,14 @@ from typing import Any, Protocol
 import pyarrow as pa
 
 from ecluse.errors import EcluseError
+from ecluse.usage._kernel import (
+    FLOAT_COLUMNS,
+    INT_COLUMNS,
+    KernelSetup,
+    UnsortedRecords,
+    line_rows,
+    load,
+)
 from ecluse.usage._ranges import RangeTable
 from ecluse.usage._schema import (
     NUMBER_COLUMNS,
@@ -39,14 +53,39 @@ _SPARK_TYPES = {
 }
 
 
+_LINES_SCHEMA = pa.schema(
+    [*((c, pa.int64()) for c in INT_COLUMNS), *((c, pa.float64()) for c in FLOAT_COLUMNS)]
+)
+#: The kernel's output as Spark declares it.
+_LINES_DDL = ", ".join(
+    [*(f"{c} bigint" for c in INT_COLUMNS), *(f"{c} double" for c in FLOAT_COLUMNS)]
+)
+
+
 class AnalyticsEngine(Protocol):
     name: str
 
     def register_records(self, paths: Sequence[Path]) -> None: ...
     def register_ranges(self, ranges: RangeTable) -> None: ...
-    def materialise(self, name: str, sql: str) -> None: ...
+    def kernel(self, name: str, feed: str, setup: KernelSetup) -> None: ...
+    def define(self, name: str, sql: str) -> None: ...
     def fetch(self, sql: str) -> pa.Table: ...
     def close(self) -> None: ...
+    def epoch(self, timestamp: str) -> str: ...
+    def timestamp(self, seconds: str) -> str: ...
+    def text_hash(self, text: str) -> str: ...
+    def literal(self, text: str) -> str: ...
+
+
+def _ranges_columns(ranges: RangeTable) -> list[list[Any]]:
+    """The range table as columns: prefix, class, country and its place (the kernel's name)."""
+    rows = ranges.ranges
+    return [
+        [r.prefix for r in rows],
+        [r.range_class for r in rows],
+        [r.country for r in rows],
+        list(range(len(rows))),
+    ]
 
 
 def _parquet_files(paths: Sequence[Path]) -> list[str]:
@@ -112,6 +151,10 @@ class DuckDBEngine:
 
         self._con: Any = duckdb.connect()
         self._con.execute("SET TimeZone = 'UTC'")
+        self._con.execute("SET enable_progress_bar = false")  # the CLI shows its own progress
+        # the kernel runs in this process: load it while the records are registered and read
+        self._loading = threading.Thread(target=load, name="ecluse-kernel-load", daemon=True)
+        self._loading.start()
         if threads:
             self._con.execute(f"SET threads = {int(threads)}")
         if memory_limit:
@@ -134,19 +177,34 @@ class DuckDBEngine:
         )
 
     def register_ranges(self, ranges: RangeTable) -> None:
-        # three lists as parameters: an Arrow table built from Python objects would import
-        # pandas, about a second of CPU on every run
-        rows = ranges.ranges
+        # lists as parameters: an Arrow table built from Python objects would import pandas,
+        # about a second of CPU on every run
         self._con.execute(
-            "CREATE OR REPLACE TABLE ranges AS SELECT prefix, range_class, country, "
-            "CAST(length(prefix) AS INTEGER) AS plen FROM (SELECT unnest($1::VARCHAR[]) AS prefix, "
-            "unnest($2::VARCHAR[]) AS range_class, unnest($3::VARCHAR[]) AS country)",
-            [[r.prefix for r in rows], [r.range_class for r in rows], [r.country for r in rows]],
+            "CREATE OR REPLACE TABLE ranges AS SELECT unnest($1::VARCHAR[]) AS prefix, "
+            "unnest($2::VARCHAR[]) AS range_class, unnest($3::VARCHAR[]) AS country, "
+            "unnest($4::BIGINT[]) AS idx",
+            _ranges_columns(ranges),
         )
-        self._con.execute("CREATE OR REPLACE TABLE range_lens AS SELECT DISTINCT plen FROM ranges")
 
-    def materialise(self, name: str, sql: str) -> None:
-        self._con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
+    def kernel(self, name: str, feed: str, setup: KernelSetup) -> None:
+        self._loading.join()
+        # the store keeps each day's records by line and time, so the feed is streamed as read;
+        # records out of that order (several files a day, several days) are sorted first
+        for order in ("", " ORDER BY msisdn, start_s"):
+            reader = self._con.sql(feed + order).to_arrow_reader(1 << 20)
+            try:
+                table = pa.Table.from_batches(line_rows(reader, setup), schema=_LINES_SCHEMA)
+            except UnsortedRecords:
+                continue
+            finally:
+                reader.close()
+            self._con.register(name, table)
+            return
+
+    def define(self, name: str, sql: str) -> None:
+        # a view: its inputs are in memory, and the few queries on it (the detectors' rows, a
+        # count) read only what they need: the text columns of the alerted lines, say
+        self._con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
 
     def fetch(self, sql: str) -> pa.Table:
         result: pa.Table = self._con.sql(sql).to_arrow_table()
@@ -154,6 +212,18 @@ class DuckDBEngine:
 
     def close(self) -> None:
         self._con.close()
+
+    def epoch(self, timestamp: str) -> str:
+        return f"CAST(epoch({timestamp}) AS BIGINT)"
+
+    def timestamp(self, seconds: str) -> str:
+        return f"make_timestamp(CAST({seconds} AS BIGINT) * 1000000)"
+
+    def text_hash(self, text: str) -> str:
+        return f"CAST(hash({text}) >> 1 AS BIGINT)"
+
+    def literal(self, text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
 
 
 class SparkEngine:
@@ -168,6 +238,10 @@ class SparkEngine:
             from pyspark.sql import SparkSession
 
             self._own = session is None
+            if self._own:
+                # the kernel runs in Spark's Python workers: this Python, with Ecluse installed,
+                # unless the operator says otherwise (a session of their own, or PYSPARK_PYTHON)
+                os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
             self._spark: Any = session or (
                 SparkSession.builder.master(master)
                 .appName("ecluse-usage")
@@ -209,17 +283,31 @@ class SparkEngine:
         ).createOrReplaceTempView("records")
 
     def register_ranges(self, ranges: RangeTable) -> None:
-        rows = ranges.ranges
         df = self._spark.createDataFrame(
-            [(r.prefix, r.range_class, r.country, len(r.prefix)) for r in rows],
-            "prefix string, range_class string, country string, plen int",
+            list(zip(*_ranges_columns(ranges), strict=True)),
+            "prefix string, range_class string, country string, idx bigint",
         )
         df.createOrReplaceTempView("ranges")
-        self._spark.sql("SELECT DISTINCT plen FROM ranges").createOrReplaceTempView("range_lens")
 
-    def materialise(self, name: str, sql: str) -> None:
+    def kernel(self, name: str, feed: str, setup: KernelSetup) -> None:
+        # each line's records to one partition, in time order: the kernel sees whole lines
+        records = (
+            self._spark.sql(feed)
+            .repartition(self._spark.sparkContext.defaultParallelism * 4, "msisdn")
+            .sortWithinPartitions("msisdn", "w", "start_s")
+        )
+        with warnings.catch_warnings():
+            # pyspark warns about the pandas version it was built against; this is Arrow only
+            warnings.simplefilter("ignore", FutureWarning)
+            lines = records.mapInArrow(lambda batches: line_rows(batches, setup), _LINES_DDL)
+        lines = lines.cache()
+        lines.count()
+        self._cached.append(lines)
+        lines.createOrReplaceTempView(name)
+
+    def define(self, name: str, sql: str) -> None:
         df = self._spark.sql(sql).cache()
-        df.count()  # materialise now so that timings and failures happen here
+        df.count()  # computed now so that timings and failures happen here
         self._cached.append(df)
         df.createOrReplaceTempView(name)
 
@@ -234,6 +322,19 @@ class SparkEngine:
             df.unpersist()
         if self._own:
             self._spark.stop()
+
+    def epoch(self, timestamp: str) -> str:
+        return f"unix_seconds({timestamp})"
+
+    def timestamp(self, seconds: str) -> str:
+        return f"timestamp_seconds({seconds})"
+
+    def text_hash(self, text: str) -> str:
+        return f"xxhash64({text})"
+
+    def literal(self, text: str) -> str:
+        # Spark SQL escapes with backslashes
+        return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def open_engine(name: str, **options: Any) -> AnalyticsEngine:

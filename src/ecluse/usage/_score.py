@@ -13,7 +13,8 @@ from ecluse.usage._alerts import Alert, propose_actions
 from ecluse.usage._config import UsageConfig
 from ecluse.usage._detectors import DETECTORS, Detector
 from ecluse.usage._engines import AnalyticsEngine, open_engine
-from ecluse.usage._features import features_sql
+from ecluse.usage._features import features_sql, feed_sql
+from ecluse.usage._kernel import KernelSetup
 from ecluse.usage._pseudo import LinePseudonymiser
 from ecluse.usage._ranges import load_ranges
 
@@ -42,13 +43,19 @@ def compute_features(
     config: UsageConfig,
     windows: Sequence[str],
 ) -> dict[str, float]:
-    """Register inputs and materialise ``features_<window>`` for each window; returns timings."""
+    """Register inputs and define ``features_<window>`` for each window (the kernel's rows in
+    ``lines_<window>``); returns timings."""
     timings: dict[str, float] = {}
     engine.register_records(paths)
-    engine.register_ranges(load_ranges(config.number_ranges or None))
+    ranges = load_ranges(config.number_ranges or None)
+    engine.register_ranges(ranges)
+    setup = KernelSetup.of(config, ranges)
+    found = engine.fetch("SELECT DISTINCT plan FROM records WHERE plan IS NOT NULL")
+    plans = sorted(str(p) for p in found.column("plan").to_pylist())
     for w in windows:
         t = time.perf_counter()
-        engine.materialise(f"features_{w}", features_sql(w, config))
+        engine.kernel(f"lines_{w}", feed_sql(w, engine, plans), setup)
+        engine.define(f"features_{w}", features_sql(w, config, engine, plans))
         timings[f"features_{w}"] = time.perf_counter() - t
     return timings
 
@@ -100,7 +107,7 @@ def score_records(
         widest = next(w for w in ("month", "week", "day", "hour") if w in by_window)
         counts = eng.fetch(
             "SELECT CAST(sum(n_records) AS BIGINT) AS n, count(DISTINCT msisdn) AS lines "
-            f"FROM features_{widest}"
+            f"FROM lines_{widest}"
         ).to_pylist()[0]
         return ScoreResult(
             alerts=alerts,
