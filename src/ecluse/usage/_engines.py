@@ -189,17 +189,19 @@ class DuckDBEngine:
     def kernel(self, name: str, feed: str, setup: KernelSetup) -> None:
         self._loading.join()
         # the store keeps each day's records by line and time, so the feed is streamed as read;
-        # records out of that order (several files a day, several days) are sorted first
-        for order in ("", " ORDER BY msisdn, start_s"):
-            reader = self._con.sql(feed + order).to_arrow_reader(1 << 20)
-            try:
-                table = pa.Table.from_batches(line_rows(reader, setup), schema=_LINES_SCHEMA)
-            except UnsortedRecords:
-                continue
-            finally:
-                reader.close()
-            self._con.register(name, table)
-            return
+        # records out of that order (several files a day, several days) are read again sorted
+        try:
+            table = self._lines(feed, setup)
+        except UnsortedRecords:
+            table = self._lines(f"{feed} ORDER BY msisdn, start_s", setup)
+        self._con.register(name, table)
+
+    def _lines(self, feed: str, setup: KernelSetup) -> pa.Table:
+        reader = self._con.sql(feed).to_arrow_reader(1 << 20)
+        try:
+            return pa.Table.from_batches(line_rows(reader, setup), schema=_LINES_SCHEMA)
+        finally:
+            reader.close()
 
     def define(self, name: str, sql: str) -> None:
         # a view: its inputs are in memory, and the few queries on it (the detectors' rows, a

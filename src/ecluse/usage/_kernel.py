@@ -208,7 +208,7 @@ class RangeKeys:
 
     def __init__(self, prefixes: list[str], classes: list[str], countries: list[str]) -> None:
         self.countries = sorted(set(countries))
-        keys = [len(p) - 1 for p in prefixes]
+        digits = [len(p) - 1 for p in prefixes]
         raw = [
             (
                 n * 10**8 + (int(p[1:]) if n else 0),
@@ -216,14 +216,14 @@ class RangeKeys:
                 self.countries.index(k),
                 i,
             )
-            for i, (n, p, c, k) in enumerate(zip(keys, prefixes, classes, countries, strict=True))
+            for i, (n, p, c, k) in enumerate(zip(digits, prefixes, classes, countries, strict=True))
         ]
         raw.sort()
         self.keys = np.array([r[0] for r in raw], dtype=np.int64)
         self.cls = np.array([r[1] for r in raw], dtype=np.int64)
         self.country = np.array([r[2] for r in raw], dtype=np.int64)
         self.index = np.array([r[3] for r in raw], dtype=np.int64)
-        self.lengths = np.array(sorted(set(keys), reverse=True), dtype=np.int64)
+        self.lengths = np.array(sorted(set(digits), reverse=True), dtype=np.int64)
 
     def country_index(self, code: str) -> int:
         """The index of ``code`` in ``countries``, -2 if no range has it (never equal)."""
@@ -416,16 +416,14 @@ def _kernel(
                 dt_n += 1
                 data_bytes += nbytes[i]
                 continue
+            if k <= KIND_VOICE_IN and d <= short:
+                short_n += 1
             if k == KIND_VOICE_OUT:
                 vo_n += 1
                 vo_s += d
-                if d <= short:
-                    short_n += 1
             elif k == KIND_VOICE_IN:
                 vi_n += 1
                 vi_s += d
-                if d <= short:
-                    short_n += 1
             elif k == KIND_SMS_OUT:
                 so_n += 1
             elif k == KIND_SMS_IN:
